@@ -34,7 +34,8 @@ def section_write(name: str, markdown: str, data: dict | None = None) -> None:
     REPORT.parent.mkdir(parents=True, exist_ok=True)
     text = REPORT.read_text() if REPORT.exists() else HEADER
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    body = f"<!-- {name}:start -->\n{markdown.rstrip()}\n\n_Measured {stamp} on {machine_describe()}._\n<!-- {name}:end -->"
+    footer = f"_Measured {stamp} on {machine_describe()}._"
+    body = f"<!-- {name}:start -->\n{markdown.rstrip()}\n\n{footer}\n<!-- {name}:end -->"
     pattern = re.compile(rf"<!-- {re.escape(name)}:start -->.*?<!-- {re.escape(name)}:end -->", re.S)
     text = pattern.sub(lambda _m: body, text) if pattern.search(text) else text.rstrip() + "\n\n" + body + "\n"
     REPORT.write_text(text)

@@ -1,0 +1,24 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path, re_path
+from django.views.static import serve
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from apps.core.errors import json_404, json_500
+from apps.core.urls import api_urlpatterns, page_urlpatterns
+from apps.recommender.urls import api_urlpatterns as recommender_api
+from apps.recommender.urls import page_urlpatterns as recommender_pages
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/", include(api_urlpatterns + recommender_api)),
+    re_path(r"^api/.*$", lambda request: json_404(request)),
+    path("", include(page_urlpatterns)),
+    path("", include((recommender_pages, "recommender"))),
+    # Generated images and results; served by Django itself so `make run` needs no proxy.
+    re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
+]
+
+handler500 = json_500

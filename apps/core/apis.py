@@ -1,0 +1,149 @@
+"""REST endpoints for jobs, model versions, health and tokens: thin, over services/selectors."""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import permissions, status
+from rest_framework.authtoken.models import Token
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.core import selectors, services
+from apps.core.health import health_check
+from apps.core.models import ModelVersion
+from apps.core.serializers import (
+    ErrorSerializer,
+    HealthSerializer,
+    JobCreateSerializer,
+    JobSerializer,
+    ModelVersionSerializer,
+    TokenRequestSerializer,
+    TokenSerializer,
+)
+
+ERRORS = {code: ErrorSerializer for code in (400, 401, 403, 404, 409, 429, 503)}
+
+
+class JobListCreateApi(APIView):
+    def get_permissions(self):
+        return [permissions.IsAdminUser()]
+
+    @extend_schema(
+        responses={200: JobSerializer(many=True), **ERRORS},
+        parameters=[OpenApiParameter("kind", str), OpenApiParameter("status", str)],
+        summary="Recent jobs (staff only)",
+    )
+    def get(self, request):
+        jobs = selectors.job_list(kind=request.query_params.get("kind"), status=request.query_params.get("status"))
+        return Response(JobSerializer(jobs, many=True).data)
+
+    @extend_schema(
+        request=JobCreateSerializer, responses={202: JobSerializer, **ERRORS}, summary="Start training (staff only)"
+    )
+    def post(self, request):
+        data = JobCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        job = services.training_job_start(user=request.user, **data.validated_data)
+        return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+
+class JobDetailApi(APIView):
+    @extend_schema(responses={200: JobSerializer, **ERRORS}, summary="A job's status, progress, history and result")
+    def get(self, request, job_id):
+        return Response(JobSerializer(selectors.job_get(job_id)).data)
+
+
+class JobCancelApi(APIView):
+    permission_classes = [permissions.IsAdminUser]
+
+    @extend_schema(request=None, responses={200: JobSerializer, **ERRORS}, summary="Cancel a job (staff only)")
+    def post(self, request, job_id):
+        job = services.job_cancel(job=selectors.job_get(job_id))
+        return Response(JobSerializer(job).data)
+
+
+class JobRetryApi(APIView):
+    permission_classes = [permissions.IsAdminUser]
+
+    @extend_schema(
+        request=None,
+        responses={202: JobSerializer, **ERRORS},
+        summary="Queue a failed or cancelled job again (staff only)",
+    )
+    def post(self, request, job_id):
+        job = services.job_retry(job=selectors.job_get(job_id))
+        return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+
+class ModelVersionListApi(APIView):
+    @extend_schema(
+        parameters=[OpenApiParameter("kind", str), OpenApiParameter("dataset", str)],
+        responses={200: ModelVersionSerializer(many=True), **ERRORS},
+        summary="Model versions with their metrics and baselines",
+    )
+    def get(self, request):
+        versions = selectors.model_version_list(
+            kind=request.query_params.get("kind"), dataset=request.query_params.get("dataset")
+        )
+        context = {"active_ids": selectors.active_version_ids()}
+        return Response(ModelVersionSerializer(versions, many=True, context=context).data)
+
+
+class ModelVersionDetailApi(APIView):
+    @extend_schema(responses={200: ModelVersionSerializer, **ERRORS}, summary="One model version")
+    def get(self, request, version_id: int):
+        version = get_object_or_404(ModelVersion, id=version_id)
+        return Response(ModelVersionSerializer(version, context={"active_ids": selectors.active_version_ids()}).data)
+
+
+class ModelVersionActivateApi(APIView):
+    permission_classes = [permissions.IsAdminUser]
+
+    @extend_schema(
+        request=None,
+        responses={200: ModelVersionSerializer, **ERRORS},
+        summary="Make this version the active one (staff only)",
+    )
+    def post(self, request, version_id: int):
+        version = get_object_or_404(ModelVersion, id=version_id)
+        services.model_version_activate(model_version=version, user=request.user)
+        return Response(ModelVersionSerializer(version, context={"active_ids": selectors.active_version_ids()}).data)
+
+
+class HealthApi(APIView):
+    throttle_classes: list = []
+
+    @extend_schema(responses={200: HealthSerializer, 503: HealthSerializer}, summary="Database, broker, workers")
+    def get(self, request):
+        body, code = health_check()
+        return Response(body, status=code)
+
+
+class PingApi(APIView):
+    """The cheapest DRF endpoint: the framework's floor in the serving benchmark."""
+
+    @extend_schema(responses={200: HealthSerializer}, summary="Trivial endpoint (no database)")
+    def get(self, request):
+        return Response({"status": "ok", "checks": {}})
+
+
+class TokenApi(APIView):
+    authentication_classes: list = []
+
+    @extend_schema(
+        request=TokenRequestSerializer,
+        responses={200: TokenSerializer, **ERRORS},
+        summary="Exchange username and password for an API token",
+    )
+    def post(self, request):
+        from django.contrib.auth import authenticate
+
+        data = TokenRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = authenticate(request, **data.validated_data)
+        if user is None or not user.is_active:
+            raise AuthenticationFailed("Wrong username or password.")
+        token, _ = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})

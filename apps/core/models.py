@@ -1,0 +1,127 @@
+"""Job (any async work) and ModelVersion (the model registry), shared by every app."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+ACTIVE_STATUSES = (JobStatus.QUEUED, JobStatus.RUNNING)
+FINAL_STATUSES = (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED)
+
+
+class Job(models.Model):
+    """One unit of async work: training, batch inference, generation, denoising."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(max_length=64, db_index=True, help_text="e.g. train.recommender")
+    queue = models.CharField(max_length=32, default="gpu")
+    status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED, db_index=True)
+    # Two jobs with the same non-empty lock_key may not be queued or running at once.
+    lock_key = models.CharField(max_length=200, blank=True, default="")
+    params = models.JSONField(default=dict, blank=True)
+    progress = models.FloatField(default=0.0)
+    message = models.CharField(max_length=500, blank=True, default="")
+    history = models.JSONField(default=list, blank=True)
+    result = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True, default="")
+    attempts = models.PositiveIntegerField(default=0)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["lock_key"],
+                condition=models.Q(status__in=["queued", "running"]) & ~models.Q(lock_key=""),
+                name="job_one_active_per_lock_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.id} ({self.status})"
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in FINAL_STATUSES
+
+
+class ModelVersion(models.Model):
+    """An immutable, evaluated, trained model; `ActiveModel` points at the one in use."""
+
+    kind = models.CharField(max_length=32, db_index=True, help_text="recommender, vae or denoiser")
+    dataset = models.CharField(max_length=100, db_index=True)
+    name = models.CharField(max_length=64, help_text="the architecture, e.g. mult-vae")
+    version = models.PositiveIntegerField()
+    config = models.JSONField(default=dict, blank=True)
+    metrics = models.JSONField(default=dict, blank=True)
+    baselines = models.JSONField(default=dict, blank=True)
+    history = models.JSONField(default=list, blank=True)
+    # {"checkpoint": {"path", "sha256", "bytes"}, "serving": {...}}: paths under AEWEB_ARTIFACT_DIR
+    artifacts = models.JSONField(default=dict, blank=True)
+    card = models.TextField(blank=True, default="", help_text="model card: data, config, command")
+    job = models.ForeignKey(Job, null=True, blank=True, on_delete=models.SET_NULL, related_name="model_versions")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["kind", "dataset", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "dataset", "version"], name="model_version_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}/{self.dataset} v{self.version} ({self.name})"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise ValueError("A ModelVersion is immutable once saved; train a new version instead.")
+        super().save(*args, **kwargs)
+
+    def artifact_sha256(self, name: str = "checkpoint") -> str:
+        return (self.artifacts.get(name) or {}).get("sha256", "")
+
+
+class ActiveModel(models.Model):
+    """The pointer to the version in use for one (kind, dataset); moved in one transaction."""
+
+    kind = models.CharField(max_length=32)
+    dataset = models.CharField(max_length=100)
+    model_version = models.ForeignKey(ModelVersion, on_delete=models.PROTECT, related_name="+")
+    activated_at = models.DateTimeField(auto_now=True)
+    activated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "dataset"], name="active_model_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.kind}/{self.dataset} → v{self.model_version.version}"
+
+
+class Activation(models.Model):
+    """Every move of an ActiveModel pointer, so a rollback knows where to go back to."""
+
+    kind = models.CharField(max_length=32)
+    dataset = models.CharField(max_length=100)
+    model_version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="activations")
+    activated_at = models.DateTimeField(auto_now_add=True)
+    activated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        ordering = ["-activated_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind}/{self.dataset} → {self.model_version_id} at {self.activated_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from apps.core.models import Job, ModelVersion
+from apps.core.selectors import job_eta_seconds
+
+
+class ErrorDetailSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    details = serializers.JSONField()
+
+
+class ErrorSerializer(serializers.Serializer):
+    error = ErrorDetailSerializer()
+
+
+class JobSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+    eta_seconds = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Job
+        fields = [
+            "id",
+            "kind",
+            "status",
+            "progress",
+            "message",
+            "url",
+            "eta_seconds",
+            "params",
+            "history",
+            "result",
+            "error",
+            "attempts",
+            "queue",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "heartbeat_at",
+        ]
+        read_only_fields = fields
+
+    def get_url(self, job: Job) -> str:
+        return reverse("api-job-detail", args=[job.id])
+
+    @extend_schema_field(serializers.FloatField(allow_null=True))
+    def get_eta_seconds(self, job: Job) -> float | None:
+        return job_eta_seconds(job)
+
+
+class JobCreateSerializer(serializers.Serializer):
+    kind = serializers.CharField(help_text="what to train: recommender, vae or denoiser")
+    dataset = serializers.CharField(required=False, allow_blank=True, default="")
+    model = serializers.CharField(required=False, allow_blank=True, default="")
+    config = serializers.DictField(required=False, default=dict)
+
+
+class ModelVersionSerializer(serializers.ModelSerializer):
+    is_active = serializers.SerializerMethodField()
+    job = serializers.UUIDField(source="job_id", read_only=True, allow_null=True)
+
+    class Meta:
+        model = ModelVersion
+        fields = [
+            "id",
+            "kind",
+            "dataset",
+            "name",
+            "version",
+            "is_active",
+            "config",
+            "metrics",
+            "baselines",
+            "history",
+            "artifacts",
+            "card",
+            "job",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    def get_is_active(self, version: ModelVersion) -> bool:
+        return version.id in self.context.get("active_ids", set())
+
+
+class HealthSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["ok", "degraded"])
+    checks = serializers.DictField(child=serializers.JSONField())
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    password = serializers.CharField(style={"input_type": "password"})
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField()

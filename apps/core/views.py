@@ -1,0 +1,34 @@
+"""Server-rendered pages shared by every app: home, models, one job."""
+
+from __future__ import annotations
+
+from django.apps import apps as django_apps
+from django.shortcuts import render
+
+from apps.core import selectors
+
+
+def home(request):
+    """The three demos and the state of their models and jobs, as each app reports it."""
+    cards = [config.home_card() for config in django_apps.get_app_configs() if hasattr(config, "home_card")]
+    return render(request, "core/home.html", {"cards": cards, "jobs": selectors.job_list(limit=8)})
+
+
+def models_page(request):
+    versions = list(selectors.model_version_list(kind=request.GET.get("kind"), dataset=request.GET.get("dataset")))
+    active_ids = selectors.active_version_ids()
+    charts = [
+        {"id": v.id, "label": f"{v.kind}/{v.dataset} v{v.version} {v.name}", "history": v.history}
+        for v in versions
+        if v.history
+    ]
+    return render(
+        request,
+        "core/models.html",
+        {"versions": versions, "active_ids": active_ids, "charts": charts},
+    )
+
+
+def job_page(request, job_id):
+    job = selectors.job_get(job_id)
+    return render(request, "core/job.html", {"job": job})

@@ -1,0 +1,9 @@
+from django.http import HttpResponse
+
+
+def datasets_page(request):
+    return HttpResponse("datasets")
+
+
+def rate_page(request):
+    return HttpResponse("rate")
