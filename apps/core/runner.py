@@ -13,7 +13,7 @@ from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import close_old_connections, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from apps.core.jobkinds import jobkind_handler
@@ -88,7 +88,6 @@ def job_claim(job_id) -> Job | None:
 
 
 def job_execute(*, job_id, listener: Callable[[dict[str, Any]], None] | None = None) -> Job | None:
-    close_old_connections()
     job = job_claim(job_id)
     if job is None:
         logger.info("job %s is not queued; nothing to do", job_id)
