@@ -53,7 +53,9 @@ def job_create(
     return job
 
 
-def training_job_start(*, kind: str, dataset: str = "", model: str = "", config: dict | None = None, user=None) -> Job:
+def training_job_start(
+    *, kind: str, dataset: str = "", model: str = "", config: dict | None = None, user=None, enqueue: bool = True
+) -> Job:
     """Start a training job named by the public kind (recommender, vae, denoiser)."""
     if kind not in TRAINING_KINDS:
         raise InvalidInput("kind", f"must be one of {', '.join(sorted(TRAINING_KINDS))}, not {kind!r}")
@@ -62,6 +64,7 @@ def training_job_start(*, kind: str, dataset: str = "", model: str = "", config:
         params={"dataset": dataset, "model": model, "config": config or {}},
         lock_on=("dataset", "model"),
         user=user,
+        enqueue=enqueue,
     )
 
 

@@ -19,6 +19,11 @@ class RecommenderConfig(AppConfig):
             training_name="recommender",
         )
 
+    def demo_seed(self, *, out, train: bool = True) -> None:
+        from apps.recommender.demo import demo_seed
+
+        demo_seed(out=out, train=train)
+
     def home_card(self) -> dict:
         from django.urls import reverse
 
