@@ -202,3 +202,9 @@ def page(browser):
     page.set_default_timeout(30_000)
     yield page
     context.close()
+
+
+@pytest.fixture
+def schema_fixture_data(db):
+    """Data for the schema test to find: apps add theirs through `schema_data_<app>` fixtures."""
+    return None

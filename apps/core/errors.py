@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -74,9 +74,18 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     return response
 
 
-def json_404(request, exception=None) -> JsonResponse:
+def json_404(request, exception=None, **_kwargs) -> JsonResponse:
     return JsonResponse(error_body("not_found", "No such page or resource."), status=404)
 
 
 def json_500(request) -> JsonResponse:
     return JsonResponse(error_body("server_error", "Internal server error."), status=500)
+
+
+def csrf_failure(request, reason: str = "") -> JsonResponse | HttpResponse:
+    """JSON for API clients; Django's own page for forms in the browser."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(error_body("csrf_failed", f"CSRF check failed: {reason}"), status=403)
+    from django.views.csrf import csrf_failure as default_failure
+
+    return default_failure(request, reason=reason)
