@@ -91,6 +91,7 @@ def main() -> None:
     database_prepare(db_url)
     var = ROOT / "var" / "bench-serving"
     env = {**os.environ, "DATABASE_URL": db_url, "AEWEB_VAR_DIR": str(var), "AEWEB_THROTTLE_ANON": "100000000/min",
+           "AEWEB_THROTTLE_USER": "100000000/min",
            "DJANGO_DEBUG": "0", "PYTHONUNBUFFERED": "1"}  # fmt: skip
     manage("migrate", "--noinput", "-v0", env=env)
     manage("import_ratings", str(data), "--slug", "ml-100k", "--format", "ml-100k", env=env)
@@ -116,7 +117,7 @@ def main() -> None:
                            capture_output=True, text=True).stdout
         )  # fmt: skip
         rng = random.Random(0)
-        item_ids = [it["id"] for it in items["results"]] if "results" in items else [it["id"] for it in items["items"]]
+        item_ids = [it["id"] for it in items["results"]]
         users = list(range(1, 944))
         n = args.requests
         floor = [("GET", "/api/ping/", None)] * n

@@ -1,11 +1,150 @@
-from drf_spectacular.utils import extend_schema
+"""The recommender's REST endpoints: thin views over selectors, explicit serializers, one error shape."""
+
+from __future__ import annotations
+
+from django.http import HttpResponse
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.recommender.models import Dataset
+from apps.core.serializers import ErrorSerializer
+from apps.recommender import selectors
+from apps.recommender.serializers import (
+    DatasetSerializer,
+    DatasetUserSerializer,
+    FoldinRequestSerializer,
+    ItemDetailSerializer,
+    ItemPageSerializer,
+    ItemQuerySerializer,
+    ItemSerializer,
+    KQuerySerializer,
+    RatingPageSerializer,
+    RatingSerializer,
+    RatingsQuerySerializer,
+    RecommendationsSerializer,
+    SimilarItemsSerializer,
+    UserPageSerializer,
+    UserQuerySerializer,
+    k_parse,
+)
+
+READ_ERRORS = {code: ErrorSerializer for code in (400, 404, 429)}
+MODEL_ERRORS = {code: ErrorSerializer for code in (400, 404, 409, 429, 503)}
+USER_PARAM = OpenApiParameter("user", str, OpenApiParameter.PATH, description="the user id as in the data set")
+
+
+def _query(serializer_class, request) -> dict:
+    query = serializer_class(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    return query.validated_data
+
+
+def _json_response(body: str) -> HttpResponse:
+    """A body already in the documented shape, joined from JSON encoded once per model version: the
+    recommendation endpoints are the hot path, and a serializer pass would cost more than the model."""
+    return HttpResponse(body.encode(), content_type="application/json")
+
+
+def _page_body(page: selectors.Page, serializer_class, **extra) -> dict:
+    return {
+        **extra,
+        "count": page.count,
+        "page": page.page,
+        "pages": page.pages,
+        "page_size": page.page_size,
+        "next": page.next,
+        "previous": page.previous,
+        "results": serializer_class(page.results, many=True).data,
+    }
 
 
 class DatasetListApi(APIView):
-    @extend_schema(summary="Rating data sets")
+    @extend_schema(
+        responses={200: DatasetSerializer(many=True), **READ_ERRORS},
+        summary="Rating data sets with their counts and active model",
+    )
     def get(self, request):
-        return Response([{"slug": d.slug, "name": d.name} for d in Dataset.objects.all()])
+        entries = selectors.dataset_list()
+        context = {"active": {e["dataset"].slug: e["active_model"] for e in entries if e["active_model"]}}
+        return Response(DatasetSerializer([e["dataset"] for e in entries], many=True, context=context).data)
+
+
+class DatasetItemListApi(APIView):
+    @extend_schema(
+        parameters=[ItemQuerySerializer],
+        responses={200: ItemPageSerializer, **READ_ERRORS},
+        summary="A data set's catalogue, paged; search by title",
+    )
+    def get(self, request, slug: str):
+        query = _query(ItemQuerySerializer, request)
+        dataset = selectors.dataset_get(slug=slug)
+        items = selectors.item_list(dataset=dataset, search=query["search"], order=query["order"])
+        page = selectors.page_get(items, page=query["page"], page_size=query["page_size"])
+        return Response(_page_body(page, ItemSerializer, dataset=slug))
+
+
+class DatasetUserListApi(APIView):
+    @extend_schema(
+        parameters=[UserQuerySerializer],
+        responses={200: UserPageSerializer, **READ_ERRORS},
+        summary="A data set's users, paged; search by id prefix",
+    )
+    def get(self, request, slug: str):
+        query = _query(UserQuerySerializer, request)
+        dataset = selectors.dataset_get(slug=slug)
+        users = selectors.user_list(dataset=dataset, search=query["search"])
+        page = selectors.page_get(users, page=query["page"], page_size=query["page_size"])
+        return Response(_page_body(page, DatasetUserSerializer, dataset=slug))
+
+
+class DatasetUserRatingsApi(APIView):
+    @extend_schema(
+        parameters=[USER_PARAM, RatingsQuerySerializer],
+        responses={200: RatingPageSerializer, **READ_ERRORS},
+        summary="A data set user's ratings, best first",
+    )
+    def get(self, request, slug: str, user: str):
+        query = _query(RatingsQuerySerializer, request)
+        dataset_user = selectors.user_get(dataset=selectors.dataset_get(slug=slug), user=user)
+        ratings = selectors.user_ratings(user=dataset_user)
+        page = selectors.page_get(ratings, page=query["page"], page_size=query["page_size"])
+        return Response(_page_body(page, RatingSerializer, dataset=slug, user=user))
+
+
+class UserRecommendationsApi(APIView):
+    @extend_schema(
+        parameters=[USER_PARAM, KQuerySerializer],
+        responses={200: RecommendationsSerializer, **MODEL_ERRORS},
+        summary="A data set user's recommendations (never an item they rated), with reasons",
+    )
+    def get(self, request, slug: str, user: str):
+        recs = selectors.recommendations_user(slug=slug, user=user, k=k_parse(request.query_params))
+        return _json_response(recs.as_json())
+
+
+class FoldinRecommendationsApi(APIView):
+    @extend_schema(
+        request=FoldinRequestSerializer,
+        responses={200: RecommendationsSerializer, **MODEL_ERRORS},
+        summary="Recommendations for a visitor from a few ratings (fold-in, no retraining)",
+    )
+    def post(self, request, slug: str):
+        body = FoldinRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return _json_response(selectors.recommendations_foldin(slug=slug, **body.validated_data).as_json())
+
+
+class ItemDetailApi(APIView):
+    @extend_schema(responses={200: ItemDetailSerializer, **READ_ERRORS}, summary="One item")
+    def get(self, request, item_id: int):
+        return Response(ItemDetailSerializer(selectors.item_get(item_id=item_id)).data)
+
+
+class ItemSimilarApi(APIView):
+    @extend_schema(
+        parameters=[KQuerySerializer],
+        responses={200: SimilarItemsSerializer, **MODEL_ERRORS},
+        summary="Items the active model finds most similar to this one",
+    )
+    def get(self, request, item_id: int):
+        return Response(selectors.item_similar(item_id=item_id, k=k_parse(request.query_params)))

@@ -58,7 +58,7 @@ class Command(BaseCommand):
         parser.add_argument("kind", help="what to train: " + ", ".join(sorted(TRAINING_KINDS)))
         parser.add_argument("--dataset", default="", help="data set slug (default: the kind's default)")
         parser.add_argument("--model", default="", help="architecture, e.g. mult-vae, mult-dae, ease")
-        parser.add_argument("--set", dest="settings", action="append", default=[], metavar="KEY=VALUE")
+        parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
         parser.add_argument("--sync", action="store_true", help="train in this process; print the result as JSON")
         parser.add_argument("--no-wait", action="store_true", help="queue the job and return at once")
 
@@ -67,7 +67,7 @@ class Command(BaseCommand):
             "kind": options["kind"],
             "dataset": options["dataset"],
             "model": options["model"],
-            "config": config_parse(options["settings"]),
+            "config": config_parse(options["overrides"]),
         }
         try:
             if options["sync"]:

@@ -1,0 +1,238 @@
+"""Training the denoiser on random noisy patches (torch; workers and the training script)."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+from PIL import Image
+
+from .config import DenoiserConfig
+from .model import DenoiserNet, denoiser_build, parameters_count
+
+VAL_SIGMAS = (15.0, 25.0, 50.0)  # the standard benchmark levels, checked after every epoch
+
+EpochCallback = Callable[[dict[str, Any]], None]
+
+
+@dataclass
+class DenoiserTrainResult:
+    state: dict[str, torch.Tensor]  # CPU state_dict of the final model
+    history: list[dict[str, Any]]  # one entry per epoch, as passed to on_epoch
+    metrics: dict[str, Any]
+    config: DenoiserConfig
+    val_images: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def model(self, device: str | torch.device = "cpu") -> DenoiserNet:
+        net = denoiser_build(self.config)
+        net.load_state_dict(self.state)
+        return net.to(device).eval()
+
+
+def images_prepare(images: list[np.ndarray], channels: int) -> list[np.ndarray]:
+    """float32 H×W×channels images on 0..1 (alpha dropped, colour to luma or gray to RGB as needed)."""
+    out = []
+    for i, image in enumerate(images):
+        arr = np.asarray(image)
+        if arr.ndim == 2:
+            arr = arr[..., None]
+        if arr.ndim != 3 or arr.shape[2] not in (1, 2, 3, 4):
+            raise ValueError(f"image {i}: expected H×W or H×W×C, got shape {arr.shape}")
+        if arr.shape[2] in (2, 4):
+            arr = arr[..., :-1]
+        scale = 255.0 if arr.dtype == np.uint8 else 1.0
+        arr = arr.astype(np.float32) / np.float32(scale)
+        if channels == 1 and arr.shape[2] == 3:
+            arr = (arr @ np.array([0.299, 0.587, 0.114], dtype=np.float32))[..., None]  # ITU-R 601 luma
+        elif channels == 3 and arr.shape[2] == 1:
+            arr = np.repeat(arr, 3, axis=2)
+        out.append(np.ascontiguousarray(arr))
+    return out
+
+
+def _pyramid(images: list[np.ndarray], scales: tuple[float, ...], patch: int) -> list[np.ndarray]:
+    """Each image at each scale (DnCNN's rescaling augmentation), keeping those a patch fits in."""
+    out = []
+    for image in images:
+        h, w = image.shape[:2]
+        for scale in scales:
+            size = (max(1, round(w * scale)), max(1, round(h * scale)))
+            if min(size) < patch:
+                continue
+            if scale == 1.0:
+                out.append(image)
+                continue
+            planes = [
+                np.asarray(Image.fromarray(image[..., c]).resize(size, Image.BICUBIC)) for c in range(image.shape[2])
+            ]
+            out.append(np.clip(np.stack(planes, axis=2), 0.0, 1.0))
+    if not out:
+        raise ValueError(f"no training image is at least {patch}×{patch} pixels")
+    return out
+
+
+class PatchSampler:
+    """Random patches with random flips and 90° rotations, images drawn in proportion to area."""
+
+    def __init__(self, images: list[np.ndarray], patch: int, rng: np.random.Generator) -> None:
+        self.images, self.patch, self.rng = images, patch, rng
+        area = np.array([(im.shape[0] - patch + 1) * (im.shape[1] - patch + 1) for im in images], dtype=np.float64)
+        self.p = area / area.sum()
+
+    def sample(self, count: int) -> np.ndarray:
+        p = self.patch
+        out = np.empty((count, self.images[0].shape[2], p, p), dtype=np.float32)
+        for i, idx in enumerate(self.rng.choice(len(self.images), size=count, p=self.p)):
+            im = self.images[idx]
+            top = self.rng.integers(0, im.shape[0] - p + 1)
+            left = self.rng.integers(0, im.shape[1] - p + 1)
+            crop = im[top : top + p, left : left + p]
+            crop = np.rot90(crop, k=int(self.rng.integers(4)))
+            if self.rng.integers(2):
+                crop = crop[:, ::-1]
+            out[i] = crop.transpose(2, 0, 1)
+        return out
+
+
+ValCrop = tuple[np.ndarray, np.ndarray, float]
+
+
+def _val_set(images: list[np.ndarray], size: int, multiple: int, seed: int) -> list[ValCrop]:
+    """(clean, noisy, sigma) centre crops at each of VAL_SIGMAS, with fixed noise."""
+    rng = np.random.default_rng(seed + 7919)
+    out = []
+    for image in images:
+        h, w = image.shape[:2]
+        ch = min(size, h) // multiple * multiple
+        cw = min(size, w) // multiple * multiple
+        if ch < multiple or cw < multiple:
+            continue
+        top, left = (h - ch) // 2, (w - cw) // 2
+        clean = image[top : top + ch, left : left + cw].transpose(2, 0, 1)
+        for sigma in VAL_SIGMAS:
+            noisy = clean + rng.normal(0, sigma / 255.0, clean.shape).astype(np.float32)
+            out.append((clean, noisy, sigma))
+    return out
+
+
+def _val_psnr(model: DenoiserNet, val: list[ValCrop], device: str | torch.device) -> dict[float, float]:
+    by_sigma: dict[float, list[float]] = {s: [] for s in VAL_SIGMAS}
+    model.eval()
+    with torch.inference_mode():
+        for clean, noisy, sigma in val:
+            x = torch.from_numpy(noisy[None]).to(device)
+            y = model(x, sigma / 255.0).clamp(0, 1).cpu().numpy()[0]
+            mse = float(np.mean((y - clean) ** 2, dtype=np.float64))
+            by_sigma[sigma].append(10 * math.log10(1.0 / max(mse, 1e-12)))
+    model.train()
+    return {s: float(np.mean(v)) for s, v in by_sigma.items() if v}
+
+
+def denoiser_train(
+    images: list[np.ndarray],
+    config: DenoiserConfig,
+    *,
+    device: str | torch.device = "cpu",
+    on_epoch: EpochCallback | None = None,
+    val_images: list[np.ndarray] | None = None,
+) -> DenoiserTrainResult:
+    """Train a denoiser on random patches of `images` (uint8 or float 0..1, gray or colour).
+
+    Each patch gets its own sigma, uniform in [sigma_min, sigma_max], so one model learns every
+    level. Validation PSNR is measured after every epoch on fixed noisy centre crops (sigma 15,
+    25, 50) of `val_images`, or of `val_fraction` of `images` held out when none are given.
+    The learning rate follows a cosine from lr to lr_min over the run; with max_seconds set,
+    progress is the larger of steps done and time used, so a budgeted run still anneals.
+    on_epoch gets {"epoch", "epochs", "loss", "psnr", "seconds", ...}; an exception raised
+    in it stops training and propagates (that is how a job is cancelled).
+    """
+    if not images:
+        raise ValueError("images: no training images given")
+    started = time.monotonic()
+    torch.manual_seed(config.seed)
+    rng = np.random.default_rng(config.seed)
+    data = images_prepare(images, config.channels)
+    notes: list[str] = []
+    if val_images is not None:
+        val_data = images_prepare(val_images, config.channels)
+    else:
+        n_val = int(round(len(data) * config.val_fraction))
+        if len(data) > 1 and config.val_fraction > 0:
+            n_val = max(1, n_val)
+        if n_val and len(data) - n_val >= 1:
+            order = rng.permutation(len(data))
+            val_data = [data[i] for i in order[:n_val]]
+            data = [data[i] for i in order[n_val:]]
+        else:
+            val_data = data
+            notes.append("validation on the training images (too few images to hold any out)")
+
+    model = denoiser_build(config).to(device)
+    sampler = PatchSampler(_pyramid(data, config.scales, config.patch_size), config.patch_size, rng)
+    val = _val_set(val_data, config.val_patch_size, model.multiple, config.seed)
+    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    steps_per_epoch = max(1, config.patches_per_epoch // config.batch_size)
+    total_steps = steps_per_epoch * config.epochs
+    loss_fn = torch.nn.functional.mse_loss if config.loss == "l2" else torch.nn.functional.l1_loss
+    sig_lo, sig_hi = config.sigma_min / 255.0, config.sigma_max / 255.0
+
+    history: list[dict[str, Any]] = []
+    step = 0
+    psnrs: dict[float, float] = {}
+    model.train()
+    for epoch in range(1, config.epochs + 1):
+        epoch_started = time.monotonic()
+        losses = []
+        for _ in range(steps_per_epoch):
+            progress = step / total_steps
+            if config.max_seconds:
+                progress = max(progress, (time.monotonic() - started) / config.max_seconds)
+            lr = config.lr_min + 0.5 * (config.lr - config.lr_min) * (1 + math.cos(math.pi * min(1.0, progress)))
+            for group in optimizer.param_groups:
+                group["lr"] = lr
+            clean = torch.from_numpy(sampler.sample(config.batch_size)).to(device)
+            sigma = torch.empty(config.batch_size, device=device).uniform_(sig_lo, sig_hi)
+            noisy = clean + torch.randn_like(clean) * sigma.view(-1, 1, 1, 1)
+            loss = loss_fn(model(noisy, sigma), clean)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            losses.append(float(loss.detach()))
+            step += 1
+        psnrs = _val_psnr(model, val, device)
+        entry = {
+            "epoch": epoch,
+            "epochs": config.epochs,
+            "loss": float(np.mean(losses)),
+            "psnr": float(np.mean(list(psnrs.values()))) if psnrs else float("nan"),
+            "seconds": time.monotonic() - epoch_started,
+            "lr": lr,
+            **{f"psnr_sigma{int(s)}": v for s, v in psnrs.items()},
+        }
+        history.append(entry)
+        if on_epoch is not None:
+            on_epoch(dict(entry))
+        if config.max_seconds and time.monotonic() - started >= config.max_seconds:
+            if epoch < config.epochs:
+                notes.append(f"stopped after epoch {epoch} of {config.epochs}: max_seconds reached")
+            break
+
+    metrics = {
+        "psnr_val": history[-1]["psnr"],
+        **{f"psnr_val_sigma{int(s)}": v for s, v in psnrs.items()},
+        "epochs_run": len(history),
+        "steps": step,
+        "patches_seen": step * config.batch_size,
+        "train_seconds": time.monotonic() - started,
+        "parameters": parameters_count(model),
+        "train_images": len(data),
+        "val_images": len(val_data),
+    }
+    state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+    return DenoiserTrainResult(state, history, metrics, config, len(val_data), notes)

@@ -1,0 +1,81 @@
+"""Admin: data sets with their counts and a retrain action; items and users as read-only lists.
+
+Data sets change only through `import_ratings` (all or nothing), so nothing here edits rows.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from apps.core.admin import training_start_many
+from apps.core.selectors import model_version_active
+from apps.recommender.models import Dataset, DatasetUser, Item
+
+DEFAULT_MODEL = "mult-vae"
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Dataset)
+class DatasetAdmin(ReadOnlyAdmin):
+    list_display = [
+        "slug",
+        "name",
+        "n_users",
+        "n_items",
+        "n_ratings",
+        "rating_scale",
+        "source_format",
+        "is_synthetic",
+        "active_model",
+        "created_at",
+    ]
+    list_filter = ["source_format", "is_synthetic"]
+    search_fields = ["slug", "name"]
+    readonly_fields = [f.name for f in Dataset._meta.fields]
+    actions = ["retrain"]
+
+    @admin.display(description="scale")
+    def rating_scale(self, obj: Dataset) -> str:
+        return f"{obj.rating_min:g}–{obj.rating_max:g}"
+
+    @admin.display(description="active model")
+    def active_model(self, obj: Dataset) -> str:
+        version = model_version_active(kind="recommender", dataset=obj.slug)  # a query per row: data sets are few
+        if version is None:
+            return "—"
+        ndcg = version.metrics.get("ndcg@100")
+        return f"{version.name} v{version.version}" + (f" (NDCG@100 {ndcg:.4f})" if isinstance(ndcg, float) else "")
+
+    # "view" is enough: the action starts jobs and changes no Dataset row, and this admin allows no change.
+    @admin.action(description="Retrain the recommender on the selected data sets", permissions=["view"])
+    def retrain(self, request, queryset):
+        targets = [{"kind": "recommender", "dataset": d.slug, "model": DEFAULT_MODEL, "config": {}} for d in queryset]
+        return training_start_many(self, request, targets)
+
+
+@admin.register(Item)
+class ItemAdmin(ReadOnlyAdmin):
+    list_display = ["title", "year", "dataset", "external_id", "index", "n_ratings"]
+    list_filter = ["dataset"]
+    search_fields = ["title", "external_id"]
+    list_select_related = ["dataset"]
+    readonly_fields = [f.name for f in Item._meta.fields]
+
+
+@admin.register(DatasetUser)
+class DatasetUserAdmin(ReadOnlyAdmin):
+    list_display = ["external_id", "dataset", "index", "n_ratings"]
+    list_filter = ["dataset"]
+    search_fields = ["=external_id"]
+    list_select_related = ["dataset"]
+    readonly_fields = [f.name for f in DatasetUser._meta.fields]

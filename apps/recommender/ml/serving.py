@@ -1,0 +1,255 @@
+"""Recommendations at request time from the arrays the trainer exports. NumPy ONLY.
+
+The web process imports this module; it must never import torch (directly or through
+another module), so it imports nothing but NumPy and the standard library.
+
+The arrays (saved with `np.savez` next to the checkpoint; extra keys are kept and ignored):
+
+| key | shape, dtype | what |
+| --- | --- | --- |
+| `format_version` | (), int | SERVING_FORMAT |
+| `model` | (), str | "mult-vae", "mult-dae", "recvae" or "ease" |
+| `threshold` | (), float | ratings above it are positives (fold-in input) |
+| `n_users`, `n_items` | (), int | the data set's users and items (whole catalogue) |
+| `item_known` | (n_items,), bool | items the model was trained on; others are never scored |
+| `popularity` | (n_items,), float32 | positives per item, the fallback for an empty history |
+| `topk_items`, `topk_scores` | (n_users, TOPK), int32 / float32 | each data-set user's best items, -1 padded |
+| `history_indptr`, `history_indices`, `history_ratings` | csr of every rating | per-user histories |
+| `neighbors_items`, `neighbors_scores` | (n_items, NEIGHBORS) | most similar items, -1 padded |
+| neural models: `enc_w{i}`, `enc_b{i}`, `dec_w{i}`, `dec_b{i}` | (in, out) weights | the forward pass |
+| `arch` | (), str | "mlp-tanh" (Mult-VAE/DAE) or "recvae" |
+| mlp-tanh: `enc_last_tanh` | (), bool | tanh on the latent code (Mult-DAE) or not (Mult-VAE: the mean) |
+| recvae: `ln_g{i}`, `ln_b{i}`, `ln_eps` | | the encoder's layer norms |
+| neural: `item_embeddings` | (n_items, d), float32 | unit-norm output weights: the item similarity |
+| ease: `ease_b` | (n_items, n_items), float32 | B; the similarity is (B + Bᵀ) / 2 |
+
+Item indices are positions in the data set's catalogue (0..n_items-1), user indices
+positions in its user list, as `readers.RatingsData` numbers them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+
+SERVING_FORMAT = 1
+TOPK = 100
+NEIGHBORS = 50
+NEURAL_MODELS = ("mult-vae", "mult-dae", "recvae")
+COMMON_KEYS = (
+    "format_version", "model", "threshold", "n_users", "n_items", "item_known", "popularity",
+    "topk_items", "topk_scores", "history_indptr", "history_indices", "history_ratings",
+    "neighbors_items", "neighbors_scores",
+)  # fmt: skip
+
+
+def foldin_inputs(item_indices: np.ndarray, ratings: np.ndarray, threshold: float, known: np.ndarray) -> np.ndarray:
+    """The items a fold-in reads: the positives (rating > threshold) the model knows, or, with
+    none, every known rated item (a visitor who rated only what they disliked still gets a
+    profile). Sorted, distinct."""
+    items = np.asarray(item_indices, dtype=np.int64).ravel()
+    ratings = np.asarray(ratings, dtype=np.float64).ravel()
+    if items.shape != ratings.shape:
+        raise ValueError(f"{len(items)} items but {len(ratings)} ratings")
+    if len(items) and (items.min() < 0 or items.max() >= len(known)):
+        raise IndexError(f"item indices must lie in 0..{len(known) - 1}")
+    usable = known[items]
+    chosen = items[usable & (ratings > threshold)]
+    if not len(chosen):
+        chosen = items[usable]
+    return np.unique(chosen)
+
+
+def _swish(x: np.ndarray) -> np.ndarray:
+    return x / (1.0 + np.exp(-x))
+
+
+def _layer_norm(x: np.ndarray, gain: np.ndarray, bias: np.ndarray, eps: float) -> np.ndarray:
+    mean = x.mean(axis=-1, keepdims=True)
+    var = x.var(axis=-1, keepdims=True)
+    return (x - mean) / np.sqrt(var + eps) * gain + bias
+
+
+def _topk(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The k best finite scores, best first; equal scores in item order (as the trainer's lists)."""
+    finite = np.flatnonzero(np.isfinite(scores))
+    k = min(k, len(finite))
+    if k <= 0:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
+    values = scores[finite]
+    kth = values[np.argpartition(-values, k - 1)[k - 1]]
+    # Every item tied with the k-th is a candidate, so ties are broken by item index, not by chance.
+    candidates = np.flatnonzero(values >= kth)
+    order = candidates[np.lexsort((candidates, -values[candidates]))][:k]
+    return finite[order].astype(np.int64), values[order].astype(np.float32)
+
+
+class ServingModel:
+    """A trained recommender as NumPy arrays: fold-in, precomputed top-k, similar items, reasons."""
+
+    def __init__(self, arrays: Mapping[str, np.ndarray]) -> None:
+        self.arrays = {key: np.asarray(value) for key, value in arrays.items()}
+        missing = [key for key in COMMON_KEYS if key not in self.arrays]
+        if missing:
+            raise ValueError(f"serving arrays lack {', '.join(missing)}")
+        version = int(self.arrays["format_version"])
+        if version != SERVING_FORMAT:
+            raise ValueError(f"serving arrays have format {version}; this code reads {SERVING_FORMAT}")
+        self.model = str(self.arrays["model"])
+        self.threshold = float(self.arrays["threshold"])
+        self.n_users = int(self.arrays["n_users"])
+        self.n_items = int(self.arrays["n_items"])
+        self.known = self.arrays["item_known"].astype(bool)
+        if self.known.shape != (self.n_items,):
+            raise ValueError(f"item_known has shape {self.known.shape}, expected ({self.n_items},)")
+        if self.model in NEURAL_MODELS:
+            self.arch = str(self.arrays["arch"])
+            self._enc = self._layers("enc")
+            self._dec = self._layers("dec")
+            embeddings = self.arrays["item_embeddings"].astype(np.float32)
+            self._embeddings = embeddings
+        elif self.model == "ease":
+            self._ease = self.arrays["ease_b"].astype(np.float32)
+            if self._ease.shape != (self.n_items, self.n_items):
+                raise ValueError(f"ease_b has shape {self._ease.shape}, expected {(self.n_items, self.n_items)}")
+        else:
+            raise ValueError(f"unknown model {self.model!r} in serving arrays")
+
+    def _layers(self, prefix: str) -> list[tuple[np.ndarray, np.ndarray]]:
+        layers = []
+        while f"{prefix}_w{len(layers)}" in self.arrays:
+            i = len(layers)
+            layers.append((self.arrays[f"{prefix}_w{i}"].astype(np.float32), self.arrays[f"{prefix}_b{i}"]))
+        if not layers:
+            raise ValueError(f"serving arrays lack {prefix}_w0")
+        return layers
+
+    @classmethod
+    def from_arrays(cls, d: Mapping[str, np.ndarray]) -> ServingModel:
+        return cls(d)
+
+    @classmethod
+    def load(cls, path: Path | str) -> ServingModel:
+        with np.load(path, allow_pickle=False) as npz:
+            return cls({key: npz[key] for key in npz.files})
+
+    # --- scoring -----------------------------------------------------------------------------
+
+    def _logits(self, inputs: np.ndarray) -> np.ndarray:
+        """The model's forward pass for one user whose (binary) input items are `inputs`."""
+        if self.model == "ease":
+            return self._ease[inputs].sum(axis=0)
+        w0, b0 = self._enc[0]
+        # The L2-normalised binary row times W0 is the sum of the rows read, over sqrt(count).
+        h = w0[inputs].sum(axis=0) / np.float32(np.sqrt(len(inputs))) + b0
+        if self.arch == "recvae":
+            eps = float(self.arrays["ln_eps"])
+            h = _layer_norm(_swish(h), self.arrays["ln_g0"], self.arrays["ln_b0"], eps)
+            total = h
+            for i, (w, b) in enumerate(self._enc[1:-1], start=1):
+                h = _layer_norm(_swish(h @ w + b + total), self.arrays[f"ln_g{i}"], self.arrays[f"ln_b{i}"], eps)
+                total = total + h
+            w, b = self._enc[-1]
+            h = h @ w + b
+        else:
+            for w, b in self._enc[1:]:
+                h = np.tanh(h) @ w + b
+            if bool(self.arrays["enc_last_tanh"]):
+                h = np.tanh(h)
+        for i, (w, b) in enumerate(self._dec):
+            h = h @ w + b
+            if i < len(self._dec) - 1:
+                h = np.tanh(h) if self.arch != "recvae" else _swish(h)
+        return h
+
+    def scores_foldin(self, item_indices: np.ndarray, ratings: np.ndarray) -> np.ndarray:
+        """Scores of every item (n_items, float32) for someone with these ratings; higher is better.
+
+        Items the model never saw in training score -inf. With no usable rating, the scores are
+        the items' popularity."""
+        inputs = foldin_inputs(item_indices, ratings, self.threshold, self.known)
+        if len(inputs):
+            scores = np.asarray(self._logits(inputs), dtype=np.float32).copy()
+        else:
+            scores = self.arrays["popularity"].astype(np.float32).copy()
+        scores[~self.known] = -np.inf
+        return scores
+
+    def recommend_foldin(self, item_indices: np.ndarray, ratings: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """The k best items for someone with these ratings, never an item they rated."""
+        scores = self.scores_foldin(item_indices, ratings)
+        scores[np.asarray(item_indices, dtype=np.int64)] = -np.inf
+        return _topk(scores, k)
+
+    def topk_user(self, user_index: int, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """A data-set user's k best items (k <= TOPK), computed at training time."""
+        self._user_check(user_index)
+        items = self.arrays["topk_items"][user_index]
+        keep = items >= 0
+        return items[keep][:k].astype(np.int64), self.arrays["topk_scores"][user_index][keep][:k]
+
+    def history(self, user_index: int) -> tuple[np.ndarray, np.ndarray]:
+        """A data-set user's rated items and ratings."""
+        self._user_check(user_index)
+        indptr = self.arrays["history_indptr"]
+        start, end = int(indptr[user_index]), int(indptr[user_index + 1])
+        return (
+            self.arrays["history_indices"][start:end].astype(np.int64),
+            self.arrays["history_ratings"][start:end],
+        )
+
+    def positives_user(self, user_index: int) -> np.ndarray:
+        """The items a data-set user's recommendations are folded in from (see `foldin_inputs`)."""
+        items, ratings = self.history(user_index)
+        return foldin_inputs(items, ratings, self.threshold, self.known)
+
+    def _user_check(self, user_index: int) -> None:
+        if not 0 <= user_index < self.n_users:
+            raise IndexError(f"user index {user_index} outside 0..{self.n_users - 1}")
+
+    # --- similarity --------------------------------------------------------------------------
+
+    def similarity(self, a_items: np.ndarray, b_items: np.ndarray) -> np.ndarray:
+        """(len(a), len(b)) item-item similarities: cosine of output embeddings, or EASE's (B + Bᵀ)/2."""
+        a = np.asarray(a_items, dtype=np.int64)
+        b = np.asarray(b_items, dtype=np.int64)
+        if self.model == "ease":
+            return 0.5 * (self._ease[np.ix_(a, b)] + self._ease[np.ix_(b, a)].T)
+        return self._embeddings[a] @ self._embeddings[b].T
+
+    def similar(self, item_index: int, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """The k items most similar to this one (itself excluded); none for an item the model never saw."""
+        if not 0 <= item_index < self.n_items:
+            raise IndexError(f"item index {item_index} outside 0..{self.n_items - 1}")
+        if k <= self.arrays["neighbors_items"].shape[1]:
+            items = self.arrays["neighbors_items"][item_index]
+            keep = items >= 0
+            return items[keep][:k].astype(np.int64), self.arrays["neighbors_scores"][item_index][keep][:k]
+        if not self.known[item_index]:
+            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
+        scores = self.similarity(np.array([item_index]), np.arange(self.n_items))[0].astype(np.float32)
+        scores[~self.known] = -np.inf
+        scores[item_index] = -np.inf
+        return _topk(scores, k)
+
+    def because(self, history_items: np.ndarray, rec_items: np.ndarray, n: int = 3) -> list[list[int]]:
+        """For each recommended item, up to n history items most similar to it (similarity > 0), best first."""
+        history = np.asarray(history_items, dtype=np.int64)
+        history = history[self.known[history]] if len(history) else history
+        recs = np.asarray(rec_items, dtype=np.int64)
+        if not len(history) or not len(recs):
+            return [[] for _ in recs]
+        sims = self.similarity(recs, history)
+        sims[recs[:, None] == history[None, :]] = -np.inf
+        reasons = []
+        for row in sims:
+            order = np.argsort(-row, kind="stable")[:n]
+            reasons.append([int(history[j]) for j in order if row[j] > 0])
+        return reasons
+
+    def popular(self, k: int) -> tuple[np.ndarray, np.ndarray]:
+        scores = self.arrays["popularity"].astype(np.float32).copy()
+        scores[~self.known] = -np.inf
+        return _topk(scores, k)

@@ -1,0 +1,123 @@
+"""Train the denoiser's shipped weights on Train400 and check them on Set12.
+
+    python -m benchmarks.denoise_train [--train-seconds 1140] [--preset cpu|full] [--device auto]
+                                        [--out var/denoise/denoiser.pt] [--set key=value ...]
+
+`--preset full` is the real run for a GPU machine (width 64, 64-px patches, about 100 passes
+over Train400's 400×128 patches); `--preset cpu` is a small model for a shared 2-core CPU, bounded
+by --train-seconds. The checkpoint goes under var/ (ignored by git). The Set12 check here is the
+model alone; benchmarks.denoise_set12 compares it with BM3D and the other baselines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+from benchmarks.denoise_protocol import (
+    ROOT,
+    SIGMAS,
+    device_pick,
+    fmt,
+    method_run,
+    noisy_make,
+    scores,
+    set_load,
+    threads_pin,
+)
+
+PRESETS = {
+    "cpu": {"width": 32, "levels": 3, "convs": 2, "patch_size": 48, "batch_size": 32, "epochs": 1000,
+            "patches_per_epoch": 4096, "lr": 1e-3},
+    "full": {"width": 64, "levels": 3, "convs": 2, "patch_size": 64, "batch_size": 64, "epochs": 100,
+             "patches_per_epoch": 51_200, "lr": 1e-3},
+}
+
+
+def overrides_parse(items: list[str]) -> dict[str, str]:
+    out = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise SystemExit(f"--set expects key=value, got {item!r}")
+        out[key.strip()] = value.strip()
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--preset", choices=sorted(PRESETS), default="cpu")
+    parser.add_argument("--train-seconds", type=float, default=None, help="wall-clock training budget")
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--out", default=str(ROOT / "var" / "denoise" / "denoiser.pt"))
+    parser.add_argument("--set", action="append", default=[], help="config override key=value")
+    args = parser.parse_args()
+
+    threads_pin(args.threads)
+    from apps.denoise.ml.checkpoint import denoiser_save
+    from apps.denoise.ml.config import DenoiserConfig
+    from apps.denoise.ml.inference import image_denoise
+    from apps.denoise.ml.train import denoiser_train
+
+    settings = {**PRESETS[args.preset], **overrides_parse(args.set)}
+    if args.train_seconds:
+        settings["max_seconds"] = args.train_seconds
+    config = DenoiserConfig.from_dict(settings)
+    device = device_pick(args.device)
+    train = set_load("Train400", mode="L")
+    test = set_load("Set12", mode="L")
+    print(f"training on {train.source} ({len(train.images)} images), device {device}, config {config.to_dict()}")
+
+    def on_epoch(entry: dict) -> None:
+        print(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in entry.items()}), flush=True)
+
+    result = denoiser_train(train.images, config, device=device, on_epoch=on_epoch)
+    model = result.model(device)
+    out = Path(args.out)
+    denoiser_save(out, model, config, metrics=result.metrics, history=result.history)
+
+    rows, data = [], {"config": config.to_dict(), "train": result.metrics, "set12": {}, "checkpoint": str(out)}
+    for sigma in SIGMAS:
+        ps, ss = [], []
+        for i, clean in enumerate(test.images):
+            noisy = noisy_make(clean, sigma, i)
+            den, _, _ = method_run(lambda x, s=sigma: image_denoise(model, x / 255.0, s, device=device) * 255.0, noisy)
+            p, s = scores(clean, den)
+            ps.append(p)
+            ss.append(s)
+        data["set12"][sigma] = {"psnr": float(np.mean(ps)), "ssim": float(np.mean(ss))}
+        rows.append(f"| {sigma} | {fmt(np.mean(ps))} | {fmt(np.mean(ss), 4)} |")
+
+    m = result.metrics
+    markdown = "\n".join([
+        "## Denoiser training (`python -m benchmarks.denoise_train`)",
+        "",
+        f"Preset `{args.preset}` on {device}: width {config.width}, {config.levels} levels, {m['parameters']:,} "
+        f"parameters; {m['steps']:,} steps of {config.batch_size} patches of {config.patch_size} px "
+        f"({m['patches_seen']:,} patches) in {m['train_seconds']:.0f} s, random sigma in "
+        f"[{config.sigma_min:g}, {config.sigma_max:g}]. Training set: {train.source} "
+        f"({m['train_images']} images, {m['val_images']} held out for validation).",
+        "",
+        "| sigma | Set12 PSNR (dB) | Set12 SSIM |",
+        "| ---: | ---: | ---: |",
+        *rows,
+        "",
+        f"Checkpoint: `{out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}` (not in git). "
+        "Comparison with BM3D and other baselines: the Set12 section.",
+        *(f"- {note}" for note in result.notes),
+    ])
+    from benchmarks.report import section_write
+
+    section_write("denoise_train", markdown, data)
+    print(markdown)
+
+
+if __name__ == "__main__":
+    started = time.perf_counter()
+    main()
+    print(f"done in {time.perf_counter() - started:.0f} s")
