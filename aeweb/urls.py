@@ -5,7 +5,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from apps.core.errors import json_404, json_500
+from apps.core.errors import json_404, json_500, not_found
 from apps.core.urls import api_urlpatterns, page_urlpatterns
 from apps.recommender.urls import api_urlpatterns as recommender_api
 from apps.recommender.urls import page_urlpatterns as recommender_pages
@@ -15,11 +15,12 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/", include(api_urlpatterns + recommender_api)),
-    re_path(r"^api/.*$", csrf_exempt(json_404)),
+    re_path(r"(?s)^api/.*$", csrf_exempt(json_404)),
     path("", include(page_urlpatterns)),
     path("", include((recommender_pages, "recommender"))),
     # Generated images and results; served by Django itself so `make run` needs no proxy.
     re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
 ]
 
+handler404 = not_found
 handler500 = json_500

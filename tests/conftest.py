@@ -203,8 +203,3 @@ def page(browser):
     yield page
     context.close()
 
-
-@pytest.fixture
-def schema_fixture_data(db):
-    """Data for the schema test to find: apps add theirs through `schema_data_<app>` fixtures."""
-    return None

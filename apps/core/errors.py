@@ -89,3 +89,12 @@ def csrf_failure(request, reason: str = "") -> JsonResponse | HttpResponse:
     from django.views.csrf import csrf_failure as default_failure
 
     return default_failure(request, reason=reason)
+
+
+def not_found(request, exception=None):
+    """JSON under /api/ (whatever the path holds), Django's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return json_404(request)
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception)

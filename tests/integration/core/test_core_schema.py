@@ -1,8 +1,7 @@
 """Schemathesis against /api/schema/: no 5xx and no response that breaks the schema, on every endpoint.
 
 Runs the schemathesis CLI against a live server over the test database, which holds a small
-data set and a trained model (when the recommender's fixtures can provide them), as anonymous and
-as staff.
+data set with a trained model, as anonymous and as staff.
 """
 
 from __future__ import annotations
@@ -30,8 +29,12 @@ def schemathesis_run(base_url: str, *extra: str) -> subprocess.CompletedProcess:
     )  # fmt: skip
 
 
-def test_schema_holds_for_anonymous_and_staff(live_server, schema_fixture_data, staff_user):
+def test_schema_holds_for_anonymous_and_staff(live_server, staff_user, tmp_path):
     from rest_framework.authtoken.models import Token
+
+    from tests.integration.recommender.test_api_recommendations import dataset_with_model
+
+    dataset_with_model(tmp_path)  # a data set with an active model, so reads reach real data
 
     token = Token.objects.create(user=staff_user).key
     for extra in ((), ("-H", f"Authorization: Token {token}")):
