@@ -15,7 +15,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/", include(api_urlpatterns + recommender_api)),
-    re_path(r"(?s)^api/.*$", csrf_exempt(json_404)),
+    re_path(r"^api/[\s\S]*$", csrf_exempt(json_404)),  # [\s\S]: paths may hold newlines
     path("", include(page_urlpatterns)),
     path("", include((recommender_pages, "recommender"))),
     # Generated images and results; served by Django itself so `make run` needs no proxy.
