@@ -73,8 +73,9 @@ def mean_std(values: Sequence[float]) -> tuple[float, float]:
 
 
 def pm(values: Sequence[float], digits: int = 4) -> str:
+    """Mean ± std, or the single value alone."""
     mean, std = mean_std(values)
-    return f"{mean:.{digits}f} ± {std:.{digits}f}"
+    return f"{mean:.{digits}f} ± {std:.{digits}f}" if len(values) > 1 else f"{mean:.{digits}f}"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +94,7 @@ def args_parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--protocol-seeds", type=int, default=1, help="RecBole-protocol splits (seeds 2020, 2021...)")
     parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1: the machine is shared)")
     parser.add_argument("--write", action="store_true", help="write docs/benchmarks.md even with --quick")
+    parser.add_argument("--render", action="store_true", help="rewrite the sections from benchmarks/results/*.json")
     return parser.parse_args(argv)
 
 
@@ -155,13 +157,21 @@ def strong_run(dataset: str, seeds: list[int], models: dict[str, dict[str, Any]]
     }
 
 
+def _when(run: dict[str, Any]) -> str:
+    if not run.get("measured_utc"):
+        return ""
+    return f" (measured {run['measured_utc']}, torch threads {run.get('threads', 1)})"
+
+
 def strong_markdown(run: dict[str, Any]) -> str:
     results = run["results"]
     users = run["users"]
     lines = [
-        f"**{run['dataset']}**: {len(run['seeds'])} user splits (seeds {run['seeds'][0]}..{run['seeds'][-1]}), "
+        f"**{run['dataset']}**{_when(run)}: {len(run['seeds'])} user splits "
+        f"(seeds {run['seeds'][0]}..{run['seeds'][-1]}), "
         f"{users['n_train_users']} training / {users['n_val_users']} validation / {users['n_test_users']} "
-        f"test users, {users['n_items_kept']} items; test metrics, mean ± std over the splits.",
+        f"test users, about {users['n_items_kept']} items (those in the training users' data; varies by split); "
+        "test metrics, mean ± std over the splits.",
         "",
         "| model | NDCG@100 | Recall@20 | Recall@50 | validation NDCG@100 | published NDCG@100 (ML-20M) |",
         "| --- | --- | --- | --- | --- | --- |",
@@ -251,10 +261,11 @@ def recbole_markdown(run: dict[str, Any], recbole: dict[str, dict[str, Any]]) ->
     )
     lines = [
         f"ML-100K, all 100,000 ratings as interactions, per-user random 80/10/10, full ranking; aeweb: {spread}. "
-        "RecBole 1.2.1: its defaults, seed 2020, 100 epochs, validation every 10 (`benchmarks/recbole_run.py`).",
+        "RecBole 1.2.1: its defaults, seed 2020, 100 epochs, validation every 10 (`benchmarks/recbole_run.py`, "
+        "run in its venv on this machine, threads as torch's default).",
         "",
-        "| model | aeweb NDCG@10 | aeweb Recall@10 | RecBole NDCG@10 (this run) | RecBole Recall@10 (this run) "
-        "| RecBole NDCG@10 (issue 2) |",
+        "| model | aeweb NDCG@10 | aeweb Recall@10 | RecBole NDCG@10 (measured here) | RecBole Recall@10 "
+        "(measured here) | RecBole NDCG@10 (issue 2) |",
         "| --- | --- | --- | --- | --- | --- |",
     ]
     names = list(dict.fromkeys([*ours, *by_ours]))
@@ -275,12 +286,23 @@ def recbole_markdown(run: dict[str, Any], recbole: dict[str, dict[str, Any]]) ->
     best = max(deep, key=deep.get)
     lines += [
         "",
-        f"Best deep autoencoder: {best}, NDCG@10 {deep[best]:.4f} (target ≥ 0.33: "
+        f"- Best deep autoencoder: {best}, NDCG@10 {deep[best]:.4f} (target ≥ 0.33: "
         f"{'met' if deep[best] >= 0.33 else f'missed by {0.33 - deep[best]:.4f}'}).",
-        f"EASE λ chosen on the valid part: {', '.join(sorted({format(r['lambda'], 'g') for r in ours['EASE']}))}. "
+        f"- EASE λ chosen on the valid part: {', '.join(sorted({format(r['lambda'], 'g') for r in ours['EASE']}))}. "
         "Recall@10 is RecBole's (hits / all held-out items). Settings: "
         + "; ".join(f"{k} {json.dumps(_nondefault(v))}" for k, v in run["settings"].items())
         + ".",
+        "- RecBole measured here − issue 2's figure, NDCG@10: "
+        + ", ".join(
+            f"{m} {recbole[m]['test']['ndcg@10'] - fig['ndcg@10']:+.4f}"
+            for m, fig in RECBOLE_ISSUE_FIGURES.items()
+            if m in recbole
+        )
+        + " (same RecBole version, seed and settings; library versions other than RecBole's may differ).",
+        "- RecBole's Pop is not item popularity: its `calculate_loss` does `item_cnt[item] = item_cnt[item] + 1` "
+        "over a batch, which counts a repeated index once per batch, and the pointwise batches hold the sampled "
+        "negatives too; aeweb's popularity counts training interactions. The issue's 0.1365 for Pop was not "
+        "reproduced here (0.1005 with the same seed and defaults).",
     ]
     return "\n".join(lines)
 
@@ -293,25 +315,81 @@ def _nondefault(settings: dict[str, Any]) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------------
 
 
+STRONG_INTRO = (
+    "### Strong generalisation (Liang et al. 2018)\n\n"
+    "`recommender_train` itself (the worker's function): positives are ratings > 3.5, users "
+    "with ≥ 5 positives, 10 % of them for validation and 10 % for test, 80/20 fold-in; the "
+    "model's epoch with the best validation NDCG@100 is tested."
+)
+
+
+def sections_render() -> None:
+    """Rebuild the Markdown of earlier full runs from their saved JSON (after a change of layout)."""
+    from benchmarks.report import RESULTS, section_write
+
+    for name in ("recommender_quality", "recommender_quality_strong", "recommender_quality_recbole"):
+        path = RESULTS / f"{name}.json"
+        if not path.exists():
+            continue
+        data = json.loads(path.read_text())
+        measured = data.get("measured_utc") or datetime.fromtimestamp(path.stat().st_mtime, UTC).strftime(
+            "%Y-%m-%d %H:%M UTC"
+        )
+        data["measured_utc"] = measured
+        sections = []
+        if "strong" in data:
+            sections.append(STRONG_INTRO)
+            sections += [strong_markdown(run) for run in data["strong"].values()]
+        if "recbole_protocol" in data:
+            sections.append("### RecBole's protocol\n\n" + recbole_markdown(data["recbole_protocol"], data["recbole"]))
+        note = f"_Figures measured {measured}; text re-rendered from `benchmarks/results/{name}.json`._"
+        section_write(name, _page(data["threads"], sections) + "\n\n" + note, data)
+
+
+def _strong_merge(fresh: dict[str, Any]) -> dict[str, Any]:
+    """Keep the saved results of data sets not rerun now (a run of `--datasets ml-1m` keeps ML-100K's)."""
+    from benchmarks.report import RESULTS
+
+    path = RESULTS / "recommender_quality_strong.json"
+    previous = json.loads(path.read_text()) if path.exists() else {}
+    saved = previous.get("strong", {})
+    for run in saved.values():
+        run.setdefault("measured_utc", previous.get("measured_utc"))
+    merged = {**saved, **fresh}
+    return {k: merged[k] for k in STRONG_MODELS if k in merged}
+
+
+def _page(threads: int, sections: list[str]) -> str:
+    return (
+        "## Recommender quality\n\n`python -m benchmarks.recommender_quality` "
+        f"(torch threads: {threads}).\n\n" + "\n\n".join(sections)
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     args = args_parse(argv)
+    if args.render:
+        sections_render()
+        return
     threads = threads_set(args.threads)
-    data: dict[str, Any] = {"threads": threads, "quick": args.quick}
+    data: dict[str, Any] = {
+        "threads": threads,
+        "quick": args.quick,
+        "measured_utc": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+    }
     sections: list[str] = []
     if args.part in ("all", "strong"):
         datasets = ["ml-100k"] if args.quick else args.datasets
         seeds = list(range(2 if args.quick else args.splits))
         data["strong"] = {}
-        sections.append(
-            "### Strong generalisation (Liang et al. 2018)\n\n"
-            "`recommender_train` itself (the worker's function): positives are ratings > 3.5, users "
-            "with ≥ 5 positives, 10 % of them for validation and 10 % for test, 80/20 fold-in; the "
-            "model's epoch with the best validation NDCG@100 is tested."
-        )
         for dataset in datasets:
             run = strong_run(dataset, seeds, STRONG_MODELS[dataset], args.quick)
+            run["measured_utc"], run["threads"] = data["measured_utc"], threads
             data["strong"][dataset] = run
-            sections.append(strong_markdown(run))
+        if args.part == "strong" and not args.quick:
+            data["strong"] = _strong_merge(data["strong"])
+        sections.append(STRONG_INTRO)
+        sections += [strong_markdown(run) for run in data["strong"].values()]
     if args.part in ("all", "recbole"):
         recbole = recbole_results_load(args.recbole_json, not (args.no_recbole or args.quick), threads)
         seeds = [RECBOLE_SEED + i for i in range(args.protocol_seeds)]
@@ -319,10 +397,7 @@ def main(argv: list[str] | None = None) -> None:
         data["recbole_protocol"] = run
         data["recbole"] = recbole
         sections.append("### RecBole's protocol\n\n" + recbole_markdown(run, recbole))
-    markdown = (
-        "## Recommender quality\n\n`python -m benchmarks.recommender_quality` "
-        f"(torch threads: {threads}).\n\n" + "\n\n".join(sections)
-    )
+    markdown = _page(threads, sections)
     print(markdown)
     if not args.quick or args.write:
         from benchmarks.report import section_write

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, status
 from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import AuthenticationFailed
@@ -17,7 +17,9 @@ from apps.core.serializers import (
     ErrorSerializer,
     HealthSerializer,
     JobCreateSerializer,
+    JobQuerySerializer,
     JobSerializer,
+    ModelQuerySerializer,
     ModelVersionSerializer,
     TokenRequestSerializer,
     TokenSerializer,
@@ -32,11 +34,13 @@ class JobListCreateApi(APIView):
 
     @extend_schema(
         responses={200: JobSerializer(many=True), **ERRORS},
-        parameters=[OpenApiParameter("kind", str), OpenApiParameter("status", str)],
+        parameters=[JobQuerySerializer],
         summary="Recent jobs (staff only)",
     )
     def get(self, request):
-        jobs = selectors.job_list(kind=request.query_params.get("kind"), status=request.query_params.get("status"))
+        query = JobQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)  # also refuses NUL bytes, which PostgreSQL cannot store
+        jobs = selectors.job_list(**query.validated_data)
         return Response(JobSerializer(jobs, many=True).data)
 
     @extend_schema(
@@ -79,14 +83,14 @@ class JobRetryApi(APIView):
 
 class ModelVersionListApi(APIView):
     @extend_schema(
-        parameters=[OpenApiParameter("kind", str), OpenApiParameter("dataset", str)],
+        parameters=[ModelQuerySerializer],
         responses={200: ModelVersionSerializer(many=True), **ERRORS},
         summary="Model versions with their metrics and baselines",
     )
     def get(self, request):
-        versions = selectors.model_version_list(
-            kind=request.query_params.get("kind"), dataset=request.query_params.get("dataset")
-        )
+        query = ModelQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        versions = selectors.model_version_list(**query.validated_data)
         context = {"active_ids": selectors.active_version_ids()}
         return Response(ModelVersionSerializer(versions, many=True, context=context).data)
 

@@ -4,7 +4,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from apps.core.models import Job, ModelVersion
+from apps.core.models import Job, JobStatus, ModelVersion
 from apps.core.selectors import job_eta_seconds
 
 
@@ -51,6 +51,16 @@ class JobSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.FloatField(allow_null=True))
     def get_eta_seconds(self, job: Job) -> float | None:
         return job_eta_seconds(job)
+
+
+class JobQuerySerializer(serializers.Serializer):
+    kind = serializers.CharField(required=False, max_length=64)
+    status = serializers.ChoiceField(required=False, choices=JobStatus.choices)
+
+
+class ModelQuerySerializer(serializers.Serializer):
+    kind = serializers.CharField(required=False, max_length=32)
+    dataset = serializers.CharField(required=False, max_length=100)
 
 
 class JobCreateSerializer(serializers.Serializer):

@@ -15,7 +15,9 @@ def home(request):
 
 
 def models_page(request):
-    versions = list(selectors.model_version_list(kind=request.GET.get("kind"), dataset=request.GET.get("dataset")))
+    # NUL bytes cannot reach PostgreSQL; a filter holding one matches nothing anyway.
+    kind, dataset = (request.GET.get(name, "").replace("\x00", "") for name in ("kind", "dataset"))
+    versions = list(selectors.model_version_list(kind=kind, dataset=dataset))
     active_ids = selectors.active_version_ids()
     charts = [
         {"id": v.id, "label": f"{v.kind}/{v.dataset} v{v.version} {v.name}", "history": v.history}

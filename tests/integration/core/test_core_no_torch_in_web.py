@@ -6,7 +6,9 @@ import subprocess
 import sys
 import textwrap
 
-from tests.conftest import ROOT
+import pytest
+
+from tests.conftest import ROOT, database_url_for_workers
 
 SCRIPT = textwrap.dedent(
     """
@@ -38,13 +40,18 @@ SCRIPT = textwrap.dedent(
 )
 
 
+@pytest.mark.django_db(transaction=True)
 def test_web_process_never_imports_torch():
     result = subprocess.run(
         [sys.executable, "-c", SCRIPT],
         cwd=ROOT,
         capture_output=True,
         text=True,
-        env={**__import__("os").environ, "DJANGO_SETTINGS_MODULE": "aeweb.settings"},
+        env={
+            **__import__("os").environ,
+            "DJANGO_SETTINGS_MODULE": "aeweb.settings",
+            "DATABASE_URL": database_url_for_workers(),  # the migrated test database
+        },
         timeout=120,
     )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
