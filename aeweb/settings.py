@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "apps.core",
     "apps.recommender",
+    "apps.gallery",
+    "apps.denoise",
 ]
 
 MIDDLEWARE = [
@@ -166,6 +168,7 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE = {
     "jobs-reap-stale": {"task": "apps.core.tasks.jobs_reap", "schedule": 30.0},
+    "denoise-purge-expired": {"task": "apps.denoise.tasks.denoise_purge", "schedule": 600.0},
 }
 
 # --- aeweb --------------------------------------------------------------------------------
@@ -180,6 +183,10 @@ AEWEB_HEARTBEAT_TIMEOUT = float(os.environ.get("AEWEB_HEARTBEAT_TIMEOUT", "60"))
 # A queued job no worker picked up within this time is marked failed (its message was lost).
 AEWEB_QUEUED_TIMEOUT = float(os.environ.get("AEWEB_QUEUED_TIMEOUT", str(7 * 24 * 3600)))
 AEWEB_JOB_MAX_ATTEMPTS = env_int("AEWEB_JOB_MAX_ATTEMPTS", 3)
+# Denoising uploads: limits checked before anything is stored, and how long files are kept.
+AEWEB_UPLOAD_MAX_BYTES = env_int("AEWEB_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+AEWEB_UPLOAD_MAX_PIXELS = env_int("AEWEB_UPLOAD_MAX_PIXELS", 16_000_000)
+AEWEB_DENOISE_RETENTION_HOURS = float(os.environ.get("AEWEB_DENOISE_RETENTION_HOURS", "24"))
 
 LOGGING = {
     "version": 1,

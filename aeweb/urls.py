@@ -7,6 +7,10 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from apps.core.errors import json_404, json_500, not_found
 from apps.core.urls import api_urlpatterns, page_urlpatterns
+from apps.denoise.urls import api_urlpatterns as denoise_api
+from apps.denoise.urls import page_urlpatterns as denoise_pages
+from apps.gallery.urls import api_urlpatterns as gallery_api
+from apps.gallery.urls import page_urlpatterns as gallery_pages
 from apps.recommender.urls import api_urlpatterns as recommender_api
 from apps.recommender.urls import page_urlpatterns as recommender_pages
 
@@ -14,10 +18,12 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
-    path("api/", include(api_urlpatterns + recommender_api)),
+    path("api/", include(api_urlpatterns + recommender_api + gallery_api + denoise_api)),
     re_path(r"^api/[\s\S]*$", csrf_exempt(json_404)),  # [\s\S]: paths may hold newlines
     path("", include(page_urlpatterns)),
     path("", include((recommender_pages, "recommender"))),
+    path("", include((gallery_pages, "gallery"))),
+    path("", include((denoise_pages, "denoise"))),
     # Generated images and results; served by Django itself so `make run` needs no proxy.
     re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
 ]

@@ -1,0 +1,4 @@
+api_urlpatterns: list = []
+
+# Included under the "gallery" namespace by aeweb/urls.py.
+page_urlpatterns: list = []
