@@ -29,6 +29,9 @@ class TrainConfig:
     anneal_cap: float = 0.2
     total_anneal_steps: int | None = None  # None: reach the cap at 80 % of all updates
     ease_lambda: float | None = None  # None: the best of a grid on the validation users
+    # The EASE baseline inverts a dense items x items matrix (about 3 float64 copies of it): above
+    # this many items a neural model trains without it, so a 20k-item catalogue fits in a few GB.
+    ease_baseline_max_items: int = 10_000
     heldout_users: int | None = None  # None: about 10 % of the users each for validation and test
     seed: int = 0
     threshold: float = 3.5  # ratings above it are positives
@@ -65,6 +68,7 @@ class TrainConfig:
             ("anneal_cap", self.anneal_cap >= 0, ">= 0"),
             ("total_anneal_steps", self.total_anneal_steps is None or self.total_anneal_steps >= 1, ">= 1"),
             ("ease_lambda", self.ease_lambda is None or self.ease_lambda > 0, "> 0"),
+            ("ease_baseline_max_items", self.ease_baseline_max_items >= 0, ">= 0"),
             ("heldout_users", self.heldout_users is None or self.heldout_users >= 1, ">= 1"),
             ("eval_batch_size", self.eval_batch_size >= 1, ">= 1"),
             ("gamma", self.gamma >= 0, ">= 0"),

@@ -194,14 +194,21 @@ def recommender_train(
 
     baselines = {"popularity": split_evaluate(_popularity_fn(split.train), split.test_tr, split.test_te)}
     started = time.perf_counter()
-    if config.ease_lambda is not None:
-        lam, ease_grid = config.ease_lambda, {}
-        ease_b = ease_fit(split.train, lam)
+    n_train_items = split.train.shape[1]
+    ease_grid: dict[float, float] = {}
+    if config.model != "ease" and n_train_items > config.ease_baseline_max_items:
+        resolved["ease_baseline"] = (
+            f"skipped: {n_train_items} items > ease_baseline_max_items {config.ease_baseline_max_items}"
+        )
     else:
-        lam, ease_b, ease_grid = ease_lambda_select(split.train, split.val_tr, split.val_te)
+        if config.ease_lambda is not None:
+            lam = config.ease_lambda
+            ease_b = ease_fit(split.train, lam)
+        else:
+            lam, ease_b, ease_grid = ease_lambda_select(split.train, split.val_tr, split.val_te)
+        baselines["ease"] = split_evaluate(_ease_fn(ease_b), split.test_tr, split.test_te, config.eval_batch_size)
+        resolved["ease_lambda"] = lam
     ease_seconds = time.perf_counter() - started
-    baselines["ease"] = split_evaluate(_ease_fn(ease_b), split.test_tr, split.test_te, config.eval_batch_size)
-    resolved["ease_lambda"] = lam
 
     if config.model == "ease":
         entry = {

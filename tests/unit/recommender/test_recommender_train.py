@@ -88,6 +88,14 @@ def test_ease_and_baselines():
     assert result.state["ease_b"].shape == (len(result.state["items"]),) * 2
 
 
+def test_ease_baseline_skipped_above_the_item_limit():
+    result = train({"model": "mult-dae", **SMALL, "epochs": 1, "ease_baseline_max_items": 20})
+    assert set(result.baselines) == {"popularity"}
+    assert result.config["ease_baseline"].startswith("skipped: 33 items > ease_baseline_max_items 20")
+    # EASE itself is the model, not a baseline: the limit does not apply.
+    assert "ease" in train({"model": "ease", "heldout_users": 10, "ease_baseline_max_items": 20}).baselines
+
+
 def test_on_epoch_can_cancel():
     class Cancelled(Exception):
         pass
