@@ -18,6 +18,9 @@ MAX_PIXELS = 50_000_000  # a decompression bomb is refused before its pixels are
 
 # scikit-image's sample images stated as public domain or CC0 in its data README.
 SAMPLE_NAMES = ("camera", "astronaut", "coffee", "chelsea", "rocket", "brick", "grass", "gravel", "moon")
+# A few of them ship with the project (static/denoise/samples, licences in LICENSE.md there), so
+# the fallback and the upload page's samples need no scikit-image at run time.
+SAMPLES_DIR = Path(__file__).resolve().parents[3] / "static" / "denoise" / "samples"
 
 
 class ImageSkippedWarning(UserWarning):
@@ -50,11 +53,16 @@ def image_read(path: str | Path, *, mode: str | None = None, max_pixels: int = M
         raise ValueError(f"{path.name}: not a readable image ({exc})") from exc
 
 
+def image_array(im: Image.Image, mode: str | None = None) -> np.ndarray:
+    """An opened Pillow image as uint8, with the conventions of image_read (16-bit scaled, CMYK to RGB)."""
+    return _image_array(im, mode)
+
+
 def _image_array(im: Image.Image, mode: str | None) -> np.ndarray:
     if mode is None:
         if im.mode in ("L", "1"):
             mode = "L"
-        elif im.mode in ("I;16", "I;16B", "I", "F"):
+        elif im.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
             # 16-bit grayscale PNGs: scale to 8 bits rather than let Pillow clip at 255
             arr = np.asarray(im, dtype=np.float64)
             top = 65535.0 if arr.max() > 255 else 255.0
@@ -126,8 +134,16 @@ def dataset_load(name: str, *, mode: str | None = None, extra_dirs: tuple[str | 
     return samples_load(mode=mode)
 
 
-def samples_load(*, mode: str | None = None, names: tuple[str, ...] = SAMPLE_NAMES) -> ImageDataset:
-    """scikit-image's public-domain sample images; synthetic images when it is not installed."""
+def samples_load(
+    *, mode: str | None = None, names: tuple[str, ...] = SAMPLE_NAMES, folder: Path | None = SAMPLES_DIR
+) -> ImageDataset:
+    """scikit-image's public-domain sample images: the copies in `folder` when it holds any of
+    `names`, else scikit-image's own; synthetic images when neither is there."""
+    if folder is not None and folder.is_dir():
+        paths = [folder / f"{name}.png" for name in names if (folder / f"{name}.png").is_file()]
+        if paths:
+            images = [image_read(path, mode=mode) for path in paths]
+            return ImageDataset(images, [p.stem for p in paths], f"fallback: sample images in {folder}", fallback=True)
     try:
         from skimage import data as skdata
     except ImportError:

@@ -60,3 +60,40 @@ def ssim(
     c2 = (k2 * data_range) ** 2
     s = ((2 * ux * uy + c1) * (2 * vxy + c2)) / ((ux * ux + uy * uy + c1) * (vx + vy + c2))
     return float(s[radius:-radius, radius:-radius].mean(dtype=np.float64))
+
+
+def psnr_rows(a: np.ndarray, b: np.ndarray, data_range: float = 255.0, rows: int = 256) -> float:
+    """psnr() computed over row blocks, so a 12-megapixel pair needs no whole-image float copies."""
+    if a.shape != b.shape:
+        raise ValueError(f"images differ in shape: {a.shape} and {b.shape}")
+    total = 0.0
+    for r in range(0, a.shape[0], rows):
+        diff = a[r : r + rows].astype(np.float64) - b[r : r + rows]
+        total += float(np.sum(diff * diff))
+    mse = total / a.size
+    return float("inf") if mse == 0.0 else float(10.0 * np.log10(data_range**2 / mse))
+
+
+def ssim_rows(a: np.ndarray, b: np.ndarray, data_range: float = 255.0, rows: int = 256, sigma: float = 1.5) -> float:
+    """ssim() computed over row blocks with the same result, in bounded memory.
+
+    Each block is read with `radius` rows of context on both sides; ssim() drops a border of
+    `radius` from every map it averages, so the rows it keeps are exactly the block's rows, blurred
+    as in the whole image. The area-weighted mean of the blocks is then the whole image's mean.
+    """
+    if a.shape != b.shape:
+        raise ValueError(f"images differ in shape: {a.shape} and {b.shape}")
+    if a.ndim == 3:
+        return float(np.mean([ssim_rows(a[..., c], b[..., c], data_range, rows, sigma) for c in range(a.shape[2])]))
+    radius = int(3.5 * sigma + 0.5)
+    height = a.shape[0]
+    if height <= rows + 2 * radius:
+        return ssim(a, b, data_range, sigma=sigma)
+    total, count = 0.0, 0
+    for r in range(radius, height - radius, rows):
+        r_end = min(r + rows, height - radius)
+        lo, hi = r - radius, r_end + radius
+        kept = r_end - r
+        total += ssim(a[lo:hi], b[lo:hi], data_range, sigma=sigma) * kept
+        count += kept
+    return total / count

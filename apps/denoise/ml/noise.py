@@ -39,6 +39,25 @@ def noise_add(image: np.ndarray, sigma: float, *, seed: int | None = None, clip:
     return noisy.astype(image.dtype)
 
 
+def noise_add_rows(
+    image: np.ndarray, sigma: float, *, seed: int | None = None, colours: int | None = None, rows: int = 256
+) -> np.ndarray:
+    """uint8 `image` plus rounded, clipped Gaussian noise, made in row blocks (bounded memory on
+    large photos) and only on the first `colours` channels (alpha stays as it is)."""
+    if sigma < 0:
+        raise ValueError(f"sigma must be >= 0, got {sigma}")
+    if image.dtype != np.uint8:
+        raise TypeError(f"noise_add_rows takes uint8 images, not {image.dtype}")
+    rng = np.random.default_rng(seed)
+    out = image.copy()
+    view = out[..., :colours] if out.ndim == 3 and colours is not None else out
+    for r in range(0, view.shape[0], rows):
+        block = view[r : r + rows]
+        noisy = block.astype(np.float32) + rng.standard_normal(block.shape, dtype=np.float32) * np.float32(sigma)
+        view[r : r + rows] = np.clip(np.rint(noisy), 0, 255).astype(np.uint8)
+    return out
+
+
 def noise_estimate(
     image: np.ndarray,
     data_range: float | None = None,

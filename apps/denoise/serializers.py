@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from apps.denoise.models import DenoiseRequest
+from apps.denoise.samples import SAMPLES
+
+
+class DenoiseCreateSerializer(serializers.Serializer):
+    """Multipart input: an image file or a sample's name, and optionally the noise to add first."""
+
+    image = serializers.FileField(
+        required=False, allow_empty_file=True, help_text="PNG, JPEG, WebP, BMP, TIFF or GIF (one frame)"
+    )
+    sample = serializers.ChoiceField(
+        choices=list(SAMPLES), required=False, help_text="use this sample image instead of an upload"
+    )
+    sigma = serializers.FloatField(
+        required=False,
+        allow_null=True,
+        min_value=0,
+        max_value=75,
+        help_text="add Gaussian noise of this std (0-255 scale) first; omit to denoise the image as it is",
+    )
+
+    def validate(self, attrs: dict) -> dict:
+        if ("image" in attrs) == ("sample" in attrs):
+            raise serializers.ValidationError({"image": ["send either an image file or a sample name, not both"]})
+        return attrs
+
+
+class DenoiseModelSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    version = serializers.IntegerField()
+    name = serializers.CharField()
+    dataset = serializers.CharField()
+
+
+class DenoiseRequestSerializer(serializers.ModelSerializer):
+    status = serializers.SerializerMethodField()
+    progress = serializers.SerializerMethodField()
+    message = serializers.SerializerMethodField()
+    error = serializers.SerializerMethodField()
+    job = serializers.UUIDField(source="job_id", read_only=True, allow_null=True)
+    url = serializers.SerializerMethodField()
+    page_url = serializers.SerializerMethodField()
+    input_url = serializers.SerializerMethodField()
+    noisy_url = serializers.SerializerMethodField()
+    output_url = serializers.SerializerMethodField()
+    model = serializers.SerializerMethodField()
+
+    class Meta:
+        model = DenoiseRequest
+        fields = [
+            "id", "status", "progress", "message", "error", "job", "url", "page_url",
+            "input_url", "noisy_url", "output_url", "sample",
+            "sigma", "sigma_estimated", "psnr", "ssim", "psnr_noisy", "ssim_noisy",
+            "width", "height", "mode", "format", "output_format", "converted", "seconds", "model",
+            "created_at", "expires_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ChoiceField(choices=["queued", "running", "succeeded", "failed", "cancelled"]))
+    def get_status(self, obj: DenoiseRequest) -> str:
+        return obj.job.status if obj.job else "failed"
+
+    def get_progress(self, obj: DenoiseRequest) -> float:
+        return obj.job.progress if obj.job else 0.0
+
+    def get_message(self, obj: DenoiseRequest) -> str:
+        return obj.job.message if obj.job else ""
+
+    def get_error(self, obj: DenoiseRequest) -> str:
+        return obj.job.error if obj.job else "the job of this request was deleted"
+
+    def get_url(self, obj: DenoiseRequest) -> str:
+        return reverse("api-denoise-detail", args=[obj.id])
+
+    def get_page_url(self, obj: DenoiseRequest) -> str:
+        return reverse("denoise:result", args=[obj.id])
+
+    def _file_url(self, field) -> str | None:
+        return field.url if field else None
+
+    @extend_schema_field(serializers.CharField())
+    def get_input_url(self, obj: DenoiseRequest) -> str | None:
+        return self._file_url(obj.input)
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_noisy_url(self, obj: DenoiseRequest) -> str | None:
+        return self._file_url(obj.noisy)
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_output_url(self, obj: DenoiseRequest) -> str | None:
+        return self._file_url(obj.output)
+
+    @extend_schema_field(DenoiseModelSerializer(allow_null=True))
+    def get_model(self, obj: DenoiseRequest) -> dict | None:
+        v = obj.model_version
+        return {"id": v.id, "version": v.version, "name": v.name, "dataset": v.dataset} if v else None

@@ -1,0 +1,151 @@
+"""The worker side of one denoising request (torch through the ml package; workers only).
+
+Idempotent in the Zulip-thumbnailer way: the request row is re-read, and a request whose
+output already exists is answered from the row; files are written under a temporary name and
+renamed, so a redelivered or retried job never leaves half a file behind.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+import time
+import zlib
+from pathlib import Path
+
+import numpy as np
+from django.conf import settings
+from PIL import Image
+
+from apps.core.artifacts import artifact_verify
+from apps.core.device import VersionCache, device_resolve
+from apps.denoise.models import DenoiseRequest
+
+MODELS = VersionCache(size=2)
+TILE, OVERLAP, BATCH = 256, 32, 4  # 4 tiles of 256² per step: a few hundred MB whatever the image size
+
+
+def model_get(version):
+    """The version's model, loaded once per worker process (checked against its sha256 first)."""
+    from apps.denoise.ml.checkpoint import denoiser_load
+
+    info = version.artifacts["checkpoint"]
+    device = device_resolve()
+    return MODELS.get((version.id, info["sha256"], device), lambda: denoiser_load(artifact_verify(info), device))
+
+
+def _media(relpath: str) -> Path:
+    return Path(settings.MEDIA_ROOT) / relpath
+
+
+def image_load(path: Path) -> np.ndarray:
+    """The stored input as uint8 H×W, H×W×3 or H×W×4 (orientation was applied on upload)."""
+    from apps.denoise.ml.images import image_array
+
+    Image.MAX_IMAGE_PIXELS = None  # checked on upload against AEWEB_UPLOAD_MAX_PIXELS
+    with Image.open(path) as im:
+        im.load()
+        return image_array(im)
+
+
+def image_save(relpath: str, image: np.ndarray, fmt: str) -> str:
+    """Write `image` in `fmt` (PNG when that fails) atomically; returns the relative path written."""
+    target = _media(relpath)
+    data = io.BytesIO()
+    options = {"quality": 95} if fmt == "JPEG" else {"lossless": True} if fmt == "WEBP" else {}
+    try:
+        Image.fromarray(image).save(data, format=fmt, **options)
+    except (OSError, ValueError, KeyError):
+        fmt, data = "PNG", io.BytesIO()
+        Image.fromarray(image).save(data, format="PNG")
+        relpath = str(Path(relpath).with_suffix(".png"))
+        target = _media(relpath)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data.getvalue())
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, target)
+    return relpath
+
+
+def denoise_image_job(job, reporter) -> dict:
+    from apps.denoise.ml.inference import image_denoise
+    from apps.denoise.ml.metrics import psnr_rows, ssim_rows
+    from apps.denoise.ml.noise import noise_add_rows, noise_estimate
+
+    request = DenoiseRequest.objects.select_related("model_version").get(id=job.params["request"])
+    if request.output and _media(request.output.name).exists():
+        return _summary(request)
+    started = time.monotonic()
+    reporter.update(progress=0.02, message="Reading the image")
+    clean = image_load(_media(request.input.name))
+    colours = clean.shape[2] - (clean.shape[2] in (2, 4)) if clean.ndim == 3 else 1
+    version = request.model_version
+    if version is None:
+        raise RuntimeError("the model this request was queued for has been deleted; upload the image again")
+    model = model_get(version)
+    ext = Path(request.input.name).suffix
+    fmt = request.output_format or "PNG"
+    if request.sigma is not None:
+        # Seeded by the request id: a retried job adds exactly the same noise.
+        seed = zlib.crc32(request.id.bytes)
+        noisy = noise_add_rows(clean, request.sigma, seed=seed, colours=colours)
+        request.noisy.name = image_save(f"{request.folder}/noisy{ext}", noisy, fmt)
+        request.psnr_noisy = psnr_rows(_colour(clean, colours), _colour(noisy, colours))
+        request.ssim_noisy = ssim_rows(_colour(clean, colours), _colour(noisy, colours))
+    else:
+        noisy = clean
+    reporter.update(progress=0.08, message="Estimating the noise level")
+    request.sigma_estimated = noise_estimate(noisy)
+    sigma = request.sigma if request.sigma is not None else request.sigma_estimated
+    height, width = noisy.shape[:2]
+
+    def on_batch(fraction: float) -> None:
+        reporter.update(progress=0.1 + 0.8 * fraction, message=f"Denoising {width}×{height} at σ={sigma:.1f}")
+
+    device = device_resolve()
+    out = image_denoise(
+        model, noisy, sigma, tile=TILE, overlap=OVERLAP, batch=BATCH, device=device, progress=_every(on_batch, 0.5)
+    )
+    if request.sigma is not None:
+        reporter.update(progress=0.92, message="Measuring PSNR and SSIM against the original")
+        request.psnr = psnr_rows(_colour(clean, colours), _colour(out, colours))
+        request.ssim = ssim_rows(_colour(clean, colours), _colour(out, colours))
+    del noisy, clean
+    reporter.update(progress=0.96, message="Saving the result")
+    request.output.name = image_save(f"{request.folder}/denoised{ext}", out, fmt)
+    request.output_format = Path(request.output.name).suffix.lstrip(".").upper().replace("JPG", "JPEG")
+    request.seconds = time.monotonic() - started
+    request.save()
+    return _summary(request)
+
+
+def _colour(image: np.ndarray, colours: int) -> np.ndarray:
+    """The colour planes only: alpha is passed through untouched, so it does not count in PSNR/SSIM."""
+    return image[..., :colours] if image.ndim == 3 else image
+
+
+def _every(fn, seconds: float):
+    """Calls fn at most every `seconds` (and always for the last batch): progress without a write per tile."""
+    last = [0.0]
+
+    def call(fraction: float) -> None:
+        now = time.monotonic()
+        if fraction >= 1.0 or now - last[0] >= seconds:
+            last[0] = now
+            fn(fraction)
+
+    return call
+
+
+def _summary(request: DenoiseRequest) -> dict:
+    return {
+        "request": str(request.id),
+        "output": request.output.url if request.output else None,
+        "sigma": request.sigma,
+        "sigma_estimated": request.sigma_estimated,
+        "psnr": request.psnr,
+        "ssim": request.ssim,
+        "seconds": request.seconds,
+    }

@@ -1,0 +1,49 @@
+"use strict";
+// The denoising page: send the upload (or a sample) to the API, then go to the result page;
+// on the result page, the before/after slider.
+(function () {
+  const form = document.getElementById("denoise-form");
+  if (form) {
+    const sigma = document.getElementById("denoise-sigma");
+    const shown = document.getElementById("sigma-value");
+    const error = document.getElementById("denoise-error");
+    const show = () => { shown.textContent = sigma.value === "0" ? "0 (none)" : sigma.value; };
+    sigma.addEventListener("input", show);
+    show();
+
+    async function send(fields) {
+      const body = new FormData();
+      for (const [k, v] of Object.entries(fields)) body.append(k, v);
+      if (sigma.value !== "0") body.append("sigma", sigma.value);  // 0: add no noise, estimate it
+      error.textContent = "";
+      form.querySelectorAll("button").forEach((b) => { b.disabled = true; });
+      document.querySelectorAll(".sample").forEach((b) => { b.disabled = true; });
+      try {
+        const created = await window.aeweb.api("/api/denoise/", { method: "POST", body });
+        window.location = created.page_url;
+      } catch (e) {
+        error.textContent = e.message;
+        form.querySelectorAll("button").forEach((b) => { b.disabled = false; });
+        document.querySelectorAll(".sample").forEach((b) => { b.disabled = false; });
+      }
+    }
+
+    form.addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      const file = document.getElementById("denoise-file").files[0];
+      if (!file) { error.textContent = "Choose an image file, or click a sample below."; return; }
+      send({ image: file });
+    });
+    document.querySelectorAll(".sample").forEach((button) => {
+      button.addEventListener("click", () => send({ sample: button.dataset.sample }));
+    });
+  }
+
+  const compare = document.getElementById("compare");
+  if (compare) {
+    const range = document.getElementById("compare-range");
+    const move = () => compare.style.setProperty("--pos", range.value + "%");
+    range.addEventListener("input", move);
+    move();
+  }
+})();

@@ -1,0 +1,58 @@
+"""Denoise fixtures: a tiny registered denoiser (no training needed), clean throttle counters."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+TINY = {"width": 8, "levels": 1, "convs": 1, "patch_size": 16, "val_patch_size": 32}
+
+
+def tiny_weights_write(folder: Path) -> Path:
+    """denoiser.pt + denoiser.json as `denoise_export_weights` writes them, for an untrained tiny net.
+
+    Untrained, the net is the identity (its last layer starts at zero): the plumbing is what is
+    tested here, not the denoising quality (the ml tests and the benchmarks cover that).
+    """
+    from apps.core.artifacts import file_sha256
+    from apps.denoise.ml.checkpoint import denoiser_save
+    from apps.denoise.ml.config import DenoiserConfig
+    from apps.denoise.ml.model import denoiser_build
+
+    config = DenoiserConfig.from_dict(TINY)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = denoiser_save(folder / "denoiser.pt", denoiser_build(config), config)
+    meta = {"name": "unet", "dataset": "samples", "config": config.to_dict(), "overrides": TINY,
+            "metrics": {"tiny": 1.0}, "sha256": file_sha256(path)}  # fmt: skip
+    (folder / "denoiser.json").write_text(json.dumps(meta))
+    return folder
+
+
+@pytest.fixture(scope="session")
+def tiny_weights(tmp_path_factory) -> Path:
+    return tiny_weights_write(tmp_path_factory.mktemp("tiny-denoiser"))
+
+
+@pytest.fixture
+def tiny_denoiser(db, tiny_weights):
+    from apps.denoise.services import denoiser_weights_register
+
+    return denoiser_weights_register(folder=tiny_weights)
+
+
+@pytest.fixture(autouse=True)
+def throttle_reset():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def media_files() -> list[Path]:
+    from django.conf import settings
+
+    root = Path(settings.MEDIA_ROOT) / "denoise"
+    return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []

@@ -1,0 +1,149 @@
+"""Purge, serializers, the training validator, row-block metrics, shipped weights round trip, idempotency."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.utils import timezone
+
+from apps.core.errors import InvalidInput
+from apps.core.models import ModelVersion
+from apps.denoise.ml.metrics import psnr, psnr_rows, ssim, ssim_rows
+from apps.denoise.ml.noise import noise_add_rows
+from apps.denoise.models import DenoiseRequest
+from apps.denoise.serializers import DenoiseCreateSerializer
+from apps.denoise.services import denoise_request_create, denoise_requests_purge, denoiser_weights_register
+from apps.denoise.training_config import training_params_validate
+from tests.integration.denoise import files
+from tests.integration.denoise.conftest import TINY, tiny_weights_write
+
+
+def request_make(*, age_hours: float) -> DenoiseRequest:
+    created = timezone.now() - timedelta(hours=age_hours)
+    req = DenoiseRequest.objects.create(expires_at=created + timedelta(hours=24))
+    DenoiseRequest.objects.filter(id=req.id).update(created_at=created, input=f"{req.folder}/input.png")
+    folder = Path(settings.MEDIA_ROOT) / req.folder
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "input.png").write_bytes(b"x")
+    return req
+
+
+@pytest.mark.django_db
+def test_purge_deletes_rows_and_files_past_retention(settings):
+    old, fresh = request_make(age_hours=25), request_make(age_hours=1)
+    orphan = Path(settings.MEDIA_ROOT) / "denoise" / "not-a-row"
+    orphan.mkdir(parents=True)
+    assert denoise_requests_purge(now=timezone.now() + timedelta(hours=1)) == 1
+    assert list(DenoiseRequest.objects.values_list("id", flat=True)) == [fresh.id]
+    assert not (Path(settings.MEDIA_ROOT) / old.folder).exists()
+    assert (Path(settings.MEDIA_ROOT) / fresh.folder / "input.png").exists()
+    assert orphan.exists()  # too young to be swept
+    settings.AEWEB_DENOISE_RETENTION_HOURS = 0.5  # a shorter retention applies to what is there
+    assert denoise_requests_purge() == 1 and not DenoiseRequest.objects.exists()
+    assert denoise_requests_purge(now=timezone.now() + timedelta(hours=2)) == 0 and not orphan.exists()
+
+
+def test_create_serializer_wants_exactly_one_source_and_sigma_in_range():
+    assert not DenoiseCreateSerializer(data={}).is_valid()
+    assert DenoiseCreateSerializer(data={"sample": "camera", "sigma": "75"}).is_valid()
+    for sigma in ("75.5", "-0.1", "x", "inf"):
+        body = DenoiseCreateSerializer(data={"sample": "camera", "sigma": sigma})
+        assert not body.is_valid() and "sigma" in body.errors
+    unknown = DenoiseCreateSerializer(data={"sample": "lena"})
+    assert not unknown.is_valid() and "sample" in unknown.errors
+
+
+@pytest.mark.django_db
+def test_service_refuses_bad_sigma_even_without_the_serializer():
+    with pytest.raises(InvalidInput):
+        denoise_request_create(sample="camera", sigma=80)
+    with pytest.raises(InvalidInput):
+        denoise_request_create(data=files.png(), sample="camera")
+
+
+def test_training_params_validate():
+    assert training_params_validate({}) == {"dataset": "train400", "model": "unet", "config": {}}
+    for params, field in [
+        ({"dataset": "imagenet"}, "dataset"),
+        ({"model": "dncnn"}, "model"),
+        ({"config": {"width": 3}}, "config.width"),
+        ({"config": {"bogus": 1}}, "config.bogus"),
+        ({"config": {"activate": "yes"}}, "config.activate"),
+    ]:
+        with pytest.raises(InvalidInput) as caught:
+            training_params_validate(params)
+        assert field in caught.value.detail
+
+
+def test_row_block_metrics_and_noise_match_whole_image():
+    rng = np.random.default_rng(3)
+    a = rng.integers(0, 256, (700, 90, 3), dtype=np.uint8)
+    b = noise_add_rows(a, 20, seed=1, rows=64)
+    assert ssim_rows(a, b, rows=64) == pytest.approx(ssim(a, b), abs=1e-12)
+    assert psnr_rows(a, b, rows=64) == pytest.approx(psnr(a, b), abs=1e-12)
+    assert np.std(b.astype(float) - a) == pytest.approx(20, abs=2)  # clipping trims it a little
+    rgba = np.dstack([a, np.full(a.shape[:2], 7, np.uint8)])
+    assert (noise_add_rows(rgba, 30, seed=1, colours=3)[..., 3] == 7).all()  # alpha untouched
+    assert np.array_equal(noise_add_rows(a, 20, seed=1, rows=64), b)  # seeded: retries add the same noise
+
+
+@pytest.mark.django_db
+def test_export_then_register_round_trip(tmp_path):
+    """Weights made by `train denoiser` → `denoise_export_weights` → `seed_demo`'s registration."""
+    import torch
+
+    from apps.core.runner import job_execute
+    from apps.core.services import training_job_start
+    from apps.denoise.ml.checkpoint import checkpoint_read, denoiser_load
+
+    config = {**TINY, "epochs": 1, "patches_per_epoch": 32, "batch_size": 16, "activate": False}
+    job = training_job_start(kind="denoiser", dataset="samples", config=config, enqueue=False)
+    job = job_execute(job_id=job.id)
+    assert job.status == "succeeded", job.error
+    trained = ModelVersion.objects.get(id=job.result["model_version"])
+    call_command("denoise_export_weights", str(trained.id), "--out", str(tmp_path))
+    meta = json.loads((tmp_path / "denoiser.json").read_text())
+    card = (tmp_path / "MODEL_CARD.md").read_text()
+    assert meta["sha256"] in card and "manage.py train denoiser --dataset samples" in card
+    assert all(v.dtype == torch.float16 for v in checkpoint_read(tmp_path / "denoiser.pt")["state"].values())
+
+    shipped = denoiser_weights_register(folder=tmp_path)
+    assert shipped.id != trained.id and shipped.artifact_sha256() == meta["sha256"]
+    assert shipped.config["overrides"] == {k: v for k, v in config.items() if k != "activate"}
+    assert shipped.card == card
+    assert denoiser_weights_register(folder=tmp_path).id == shipped.id  # registered once
+    from apps.core.artifacts import artifact_verify
+
+    model = denoiser_load(artifact_verify(shipped.artifacts["checkpoint"]))
+    original = denoiser_load(artifact_verify(trained.artifacts["checkpoint"]))
+    for key, value in model.state_dict().items():
+        assert torch.allclose(value, original.state_dict()[key], atol=1e-2)
+
+    (tmp_path / "denoiser.pt").write_bytes(b"tampered")
+    with pytest.raises(ValueError, match="sha256"):
+        denoiser_weights_register(folder=tmp_path)
+    assert denoiser_weights_register(folder=tmp_path / "none") is None
+
+
+@pytest.mark.django_db
+def test_denoise_job_is_idempotent(tmp_path):
+    from apps.core.runner import JobReporter, job_execute
+    from apps.denoise.worker import denoise_image_job
+
+    denoiser_weights_register(folder=tiny_weights_write(tmp_path / "w"))
+    req = denoise_request_create(data=files.png((40, 30), "L"), sigma=15.0)
+    job = job_execute(job_id=req.job_id)
+    assert job.status == "succeeded", job.error
+    req.refresh_from_db()
+    output = Path(settings.MEDIA_ROOT) / req.output.name
+    stamp = output.stat().st_mtime_ns
+    assert job_execute(job_id=req.job_id) is None  # a redelivered message: not queued any more
+    job.status = "running"
+    again = denoise_image_job(job, JobReporter(job))  # the handler itself, run twice
+    assert again["output"] == req.output.url and output.stat().st_mtime_ns == stamp
