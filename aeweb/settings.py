@@ -129,6 +129,7 @@ REST_FRAMEWORK = {
         "anon": os.environ.get("AEWEB_THROTTLE_ANON", "600/min"),
         "user": os.environ.get("AEWEB_THROTTLE_USER", "3000/min"),
         "uploads": os.environ.get("AEWEB_THROTTLE_UPLOADS", "30/min"),
+        "gallery": os.environ.get("AEWEB_THROTTLE_GALLERY", "120/min"),  # generation jobs per client
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }

@@ -8,6 +8,7 @@ from django.urls import reverse
 from rest_framework.exceptions import APIException
 
 from apps.core import services
+from apps.core.jobkinds import training_name_for
 from apps.core.models import Activation, ActiveModel, Job, ModelVersion
 
 
@@ -102,7 +103,12 @@ class ModelVersionAdmin(admin.ModelAdmin):
     @admin.action(description="Retrain: a new version with the same model and settings", permissions=["view"])
     def retrain(self, request, queryset):
         targets = [
-            {"kind": v.kind, "dataset": v.dataset, "model": v.name, "config": v.config.get("overrides", {})}
+            {
+                "kind": training_name_for(v.kind),
+                "dataset": v.dataset,
+                "model": v.name,
+                "config": v.config.get("overrides", {}),
+            }
             for v in queryset
         ]
         return training_start_many(self, request, targets)

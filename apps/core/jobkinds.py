@@ -29,12 +29,23 @@ class JobKind:
 JOB_KINDS: dict[str, JobKind] = {}
 # Training kinds as named by the public interface ("recommender", "vae", "denoiser") → job kind.
 TRAINING_KINDS: dict[str, str] = {}
+# ModelVersion kinds → the training name that produces them. One trainer may make versions of
+# several kinds (the gallery's "vae", "vae-conditional", "vae-latent2d" roles, each with its own
+# active pointer); a kind not listed here is its own training name ("recommender").
+MODEL_KINDS: dict[str, str] = {}
 
 
-def jobkind_register(kind: JobKind, *, training_name: str | None = None) -> None:
+def jobkind_register(kind: JobKind, *, training_name: str | None = None, model_kinds: tuple[str, ...] = ()) -> None:
     JOB_KINDS[kind.name] = kind
     if training_name:
         TRAINING_KINDS[training_name] = kind.name
+        for model_kind in model_kinds:
+            MODEL_KINDS[model_kind] = training_name
+
+
+def training_name_for(model_kind: str) -> str:
+    """The `train KIND` name that retrains a ModelVersion of `model_kind`."""
+    return MODEL_KINDS.get(model_kind, model_kind)
 
 
 def jobkind_get(name: str) -> JobKind:

@@ -78,6 +78,18 @@ def samples_generate(
     `label` (conditional models only) is a class index or name ("sneakers", "7") or one per
     image; left out, a conditional model draws classes uniformly from the same seed.
     """
+    images, latents, _labels = samples_generate_labelled(model, count, seed, temperature, label)
+    return images, latents
+
+
+def samples_generate_labelled(
+    model: VaeModel,
+    count: int,
+    seed: int,
+    temperature: float = 1.0,
+    label: int | str | Sequence[int | str] | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """samples_generate, plus the class index of every image (None for an unconditional model)."""
     if count < 1:
         raise ValueError("count: must be at least 1")
     if not temperature >= 0:
@@ -88,7 +100,8 @@ def samples_generate(
     if model.conditional and labels is None:
         labels = torch.randint(0, model.num_classes, (count,), generator=generator)
     latents_np = latents.numpy().astype(np.float32)
-    return _decode(model, latents_np, labels), latents_np
+    classes = None if labels is None else labels.numpy().astype(np.int64)
+    return _decode(model, latents_np, labels), latents_np, classes
 
 
 @torch.inference_mode()

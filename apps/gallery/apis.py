@@ -1,0 +1,122 @@
+"""The gallery's REST endpoints: thin views over services/selectors, explicit serializers.
+
+Starting work is open to anonymous visitors but throttled per client (the "gallery" scope).
+"""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from apps.core.serializers import ErrorSerializer, JobSerializer
+from apps.gallery import selectors, services
+from apps.gallery.serializers import (
+    GeneratedImageSerializer,
+    GenerateRequestSerializer,
+    ImagePageSerializer,
+    ImageQuerySerializer,
+    InterpolateRequestSerializer,
+    LatentMapRequestSerializer,
+    ReconstructRequestSerializer,
+)
+
+READ_ERRORS = {code: ErrorSerializer for code in (400, 404, 429)}
+START_ERRORS = {code: ErrorSerializer for code in (400, 403, 404, 409, 429, 503)}
+
+
+def _body(serializer_class, request) -> dict:
+    body = serializer_class(data=request.data)
+    body.is_valid(raise_exception=True)
+    return body.validated_data
+
+
+class _StartApi(APIView):
+    throttle_classes = [*api_settings.DEFAULT_THROTTLE_CLASSES, ScopedRateThrottle]
+    throttle_scope = "gallery"
+
+    def _accepted(self, job) -> Response:
+        return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+
+class ImageListApi(APIView):
+    @extend_schema(
+        parameters=[ImageQuerySerializer],
+        responses={200: ImagePageSerializer, **READ_ERRORS},
+        summary="Generated images, newest first; filter by label, model version, kind or job",
+    )
+    def get(self, request):
+        query = ImageQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        q = query.validated_data
+        images = selectors.image_list(
+            label=q["label"], model_version=q["model_version"], kind=q["kind"], job=q["job"], dataset=q["dataset"]
+        )
+        paginator = Paginator(images, q["page_size"])
+        page = paginator.get_page(q["page"])
+        return Response(
+            {
+                "count": paginator.count,
+                "page": page.number,
+                "pages": paginator.num_pages,
+                "page_size": q["page_size"],
+                "next": page.next_page_number() if page.has_next() else None,
+                "previous": page.previous_page_number() if page.has_previous() else None,
+                "results": GeneratedImageSerializer(page.object_list, many=True).data,
+            }
+        )
+
+
+class ImageDetailApi(APIView):
+    @extend_schema(responses={200: GeneratedImageSerializer, **READ_ERRORS}, summary="One generated image")
+    def get(self, request, image_id: int):
+        return Response(GeneratedImageSerializer(selectors.image_get(image_id=image_id)).data)
+
+
+class GenerateApi(_StartApi):
+    @extend_schema(
+        request=GenerateRequestSerializer,
+        responses={202: JobSerializer, **START_ERRORS},
+        summary="Generate 1..64 new images (seed, temperature, optional class label)",
+    )
+    def post(self, request):
+        return self._accepted(
+            services.gallery_generate_start(user=request.user, **_body(GenerateRequestSerializer, request))
+        )
+
+
+class InterpolateApi(_StartApi):
+    @extend_schema(
+        request=InterpolateRequestSerializer,
+        responses={202: JobSerializer, **START_ERRORS},
+        summary="An interpolation strip between two images of one model version (through their latent means)",
+    )
+    def post(self, request):
+        data = _body(InterpolateRequestSerializer, request)
+        return self._accepted(services.gallery_interpolate_start(user=request.user, **data))
+
+
+class LatentMapApi(_StartApi):
+    @extend_schema(
+        request=LatentMapRequestSerializer,
+        responses={202: JobSerializer, **START_ERRORS},
+        summary="Decode a grid over the 2-D latent plane of the latent2d model",
+    )
+    def post(self, request):
+        data = _body(LatentMapRequestSerializer, request)
+        return self._accepted(services.gallery_latent_map_start(user=request.user, **data))
+
+
+class ReconstructApi(_StartApi):
+    @extend_schema(
+        request=ReconstructRequestSerializer,
+        responses={202: JobSerializer, **START_ERRORS},
+        summary="Reconstruct test images: originals and reconstructions side by side",
+    )
+    def post(self, request):
+        data = _body(ReconstructRequestSerializer, request)
+        return self._accepted(services.gallery_reconstruct_start(user=request.user, **data))

@@ -1,0 +1,100 @@
+"""`gallery_export_weights VERSION_ID [...]`: ship trained gallery models with the code.
+
+Writes each version's checkpoint in fp16 (half the bytes; the loader casts back to fp32) to
+apps/gallery/weights/<dataset>-<model>.pt, records it in weights.json (read by seed_demo) and
+rewrites MODEL_CARD.md beside it: data set, config, the command that trained it, metrics, sha256.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from apps.core.artifacts import artifact_verify, file_sha256
+from apps.core.models import ModelVersion
+from apps.gallery.demo import MANIFEST_NAME, WEIGHTS_DIR, weights_manifest
+from apps.gallery.roles import ROLES
+
+CARD_METRICS = ("neg_elbo", "recon", "kl", "iwae_nll", "iwae_k", "test_images", "binarized_neg_elbo",
+                "binarized_iwae_nll", "epochs_run", "train_images", "parameters")  # fmt: skip
+
+
+def command_of(version: ModelVersion) -> str:
+    sets = "".join(f" --set {k}={json.dumps(v)}" for k, v in (version.config.get("overrides") or {}).items())
+    return f"python manage.py train vae --dataset {version.dataset} --model {version.name}{sets}"
+
+
+def card_write(folder: Path, entries: list[dict]) -> None:
+    lines = [
+        "# Gallery model card",
+        "",
+        "Weights shipped so the gallery shows good images at once. Each file was trained by the",
+        "project's own command (below) and exported with `manage.py gallery_export_weights` (fp16).",
+        "`seed_demo` checks the sha256 and registers each file as the first version of its role.",
+        "Data: the training split of the data set; metrics: its test split, in nats per image.",
+        "",
+    ]
+    for e in entries:
+        lines += [
+            f"## {e['file']}",
+            "",
+            f"- role (ModelVersion kind): `{e['kind']}`; data set: {e['dataset']}; model: {e['name']}",
+            f"- command: `{e['command']}`",
+            f"- sha256: `{e['sha256']}` ({e['bytes']:,} bytes)",
+            "- config: `" + json.dumps({k: v for k, v in e["config"].items() if k != "overrides"}) + "`",
+            "- metrics: " + ", ".join(f"{k} {e['metrics'][k]:.4g}" if isinstance(e["metrics"][k], float)
+                                      else f"{k} {e['metrics'][k]}" for k in CARD_METRICS if k in e["metrics"]),
+            "",
+        ]  # fmt: skip
+    (folder / "MODEL_CARD.md").write_text("\n".join(lines))
+
+
+def version_export(version: ModelVersion, folder: Path) -> dict:
+    import torch
+
+    from apps.gallery.ml.checkpoint import checkpoint_read, checkpoint_write
+
+    payload = checkpoint_read(artifact_verify(version.artifacts["checkpoint"]))
+    payload["state"] = {k: v.half() if v.is_floating_point() else v for k, v in payload["state"].items()}
+    payload["history"] = []  # kept in weights.json; the file holds what loading needs
+    name = f"{version.dataset}-{version.name}.pt"
+    checkpoint_write(folder / name, payload)
+    assert isinstance(torch.load(folder / name, weights_only=True), dict)
+    return {
+        "file": name,
+        "sha256": file_sha256(folder / name),
+        "bytes": (folder / name).stat().st_size,
+        "kind": version.kind,
+        "dataset": version.dataset,
+        "name": version.name,
+        "config": version.config,
+        "metrics": version.metrics,
+        "history": version.history,
+        "command": command_of(version),
+        "card": version.card,
+    }
+
+
+class Command(BaseCommand):
+    help = "Copy gallery model versions (fp16) into apps/gallery/weights/ with a model card, for seed_demo."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("version_ids", nargs="+", type=int)
+        parser.add_argument("--out", default=str(WEIGHTS_DIR), help="folder (default: apps/gallery/weights)")
+
+    def handle(self, *args, **options) -> None:
+        folder = Path(options["out"])
+        folder.mkdir(parents=True, exist_ok=True)
+        entries = {(e["kind"], e["dataset"]): e for e in weights_manifest(folder)}
+        for version_id in options["version_ids"]:
+            version = ModelVersion.objects.filter(id=version_id, kind__in=ROLES).first()
+            if version is None:
+                raise CommandError(f"no gallery model version {version_id}")
+            entry = version_export(version, folder)
+            entries[(entry["kind"], entry["dataset"])] = entry
+            self.stdout.write(f"{entry['file']}: {entry['bytes']:,} bytes, sha256 {entry['sha256']}")
+        ordered = sorted(entries.values(), key=lambda e: (e["dataset"], e["kind"]))
+        (folder / MANIFEST_NAME).write_text(json.dumps({"weights": ordered}, indent=1, default=float) + "\n")
+        card_write(folder, ordered)

@@ -1,0 +1,113 @@
+"""Reads for the gallery: active models per role, images with filters, the page's state."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from rest_framework.exceptions import NotFound
+
+from apps.core.models import ACTIVE_STATUSES, ActiveModel, Job, ModelVersion
+from apps.gallery.ml.datasets import dataset_class_names
+from apps.gallery.models import GeneratedImage, ImageKind
+from apps.gallery.roles import DATASETS, DEFAULT_DATASET, ROLES
+
+GENERATION_KINDS = ("gallery.generate", "gallery.interpolate", "gallery.latent_map", "gallery.reconstruct")
+
+
+def gallery_model_active(*, dataset: str, role: str) -> ModelVersion | None:
+    active = ActiveModel.objects.select_related("model_version").filter(kind=role, dataset=dataset).first()
+    return active.model_version if active else None
+
+
+def gallery_models_active() -> dict[str, dict[str, ModelVersion]]:
+    """{dataset: {role: version}} of every active gallery model."""
+    out: dict[str, dict[str, ModelVersion]] = {}
+    for active in ActiveModel.objects.select_related("model_version").filter(kind__in=ROLES, dataset__in=DATASETS):
+        out.setdefault(active.dataset, {})[active.kind] = active.model_version
+    return out
+
+
+def gallery_dataset_default() -> str:
+    """Fashion-MNIST unless only another data set has gallery models."""
+    active = gallery_models_active()
+    if DEFAULT_DATASET in active or not active:
+        return DEFAULT_DATASET
+    return sorted(active)[0]
+
+
+def image_list(
+    *,
+    label: str = "",
+    model_version: int | None = None,
+    kind: str = "",
+    job=None,
+    dataset: str = "",
+) -> QuerySet[GeneratedImage]:
+    images = GeneratedImage.objects.select_related("model_version")
+    if label:
+        images = images.filter(label__iexact=label)
+    if model_version:
+        images = images.filter(model_version_id=model_version)
+    if kind:
+        images = images.filter(kind=kind)
+    if job:
+        images = images.filter(job_id=job).order_by("kind", "position")
+    if dataset:
+        images = images.filter(model_version__dataset=dataset)
+    return images
+
+
+def image_get(*, image_id: int) -> GeneratedImage:
+    image = GeneratedImage.objects.select_related("model_version").filter(id=image_id).first()
+    if image is None:
+        raise NotFound(f"No gallery image {image_id}.")
+    return image
+
+
+def gallery_versions() -> QuerySet[ModelVersion]:
+    """Model versions that have images in the gallery (the page's filter)."""
+    return ModelVersion.objects.filter(kind__in=ROLES, gallery_images__isnull=False).distinct()
+
+
+def gallery_labels() -> list[str]:
+    return sorted(set(GeneratedImage.objects.exclude(label="").values_list("label", flat=True)))
+
+
+def latest_images(*, kind: str, dataset: str) -> list[GeneratedImage]:
+    """The images of the most recent job that made `kind` images for `dataset`."""
+    last = image_list(kind=kind, dataset=dataset).exclude(job=None).first()
+    if last is None:
+        return []
+    return list(image_list(job=last.job_id))
+
+
+def training_jobs_active() -> list[Job]:
+    return list(Job.objects.filter(kind="train.vae", status__in=ACTIVE_STATUSES))
+
+
+def gallery_state(*, dataset: str) -> dict[str, Any]:
+    active = gallery_models_active().get(dataset, {})
+    return {
+        "dataset": dataset,
+        "class_names": dataset_class_names(dataset),
+        "models": {role.replace("-", "_"): active.get(role) for role in ROLES},
+        "latent_map": latest_images(kind=ImageKind.LATENT_MAP, dataset=dataset)[:1],
+        "reconstructions": latest_images(kind=ImageKind.RECONSTRUCTION, dataset=dataset),
+        "training": training_jobs_active(),
+    }
+
+
+def home_card_lines() -> list[str]:
+    lines = []
+    for dataset, roles in sorted(gallery_models_active().items()):
+        for role, version in sorted(roles.items()):
+            nll = version.metrics.get("iwae_nll")
+            shown = f"IWAE NLL {nll:.1f} nats" if isinstance(nll, int | float) else "not evaluated"
+            lines.append(f"{dataset}: {version.name} v{version.version} ({role}) · {shown}")
+    count = GeneratedImage.objects.count()
+    if lines:
+        lines.append(f"{count:,} images in the gallery")
+    else:
+        lines.append("No trained model yet: `manage.py train vae` or `seed_demo`.")
+    return lines

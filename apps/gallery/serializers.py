@@ -1,0 +1,119 @@
+"""Input and output shapes of the gallery's API (the contract in DESIGN.md)."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from apps.gallery.models import GeneratedImage, ImageKind
+from apps.gallery.params import COUNT_MAX, GRID_MAX, GRID_MIN, RECONSTRUCT_MAX, SEED_MAX, STEPS_MAX, STEPS_MIN
+from apps.gallery.roles import DATASETS
+
+# --- input ---------------------------------------------------------------------------------------
+
+
+class ImageQuerySerializer(serializers.Serializer):
+    page = serializers.IntegerField(min_value=1, max_value=1_000_000, default=1)
+    page_size = serializers.IntegerField(min_value=1, max_value=100, default=24)
+    label = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    model_version = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
+    kind = serializers.ChoiceField(choices=ImageKind.choices, required=False, allow_blank=True, default="")
+    job = serializers.UUIDField(required=False, allow_null=True, default=None)
+    dataset = serializers.ChoiceField(choices=list(DATASETS), required=False, allow_blank=True, default="")
+
+
+class DatasetField(serializers.ChoiceField):
+    def __init__(self, **kwargs) -> None:
+        super().__init__(
+            choices=list(DATASETS),
+            required=False,
+            allow_blank=True,
+            default="",
+            help_text="fashion-mnist or mnist (default: the one with an active model, Fashion-MNIST first)",
+            **kwargs,
+        )
+
+
+class GenerateRequestSerializer(serializers.Serializer):
+    count = serializers.IntegerField(min_value=1, max_value=COUNT_MAX, default=16)
+    seed = serializers.IntegerField(
+        min_value=0, max_value=SEED_MAX, required=False, allow_null=True, default=None, help_text="random if left out"
+    )
+    temperature = serializers.FloatField(
+        required=False, allow_null=True, default=None, help_text="in (0, 3]; scales the latent noise (default 1)"
+    )
+    label = serializers.CharField(
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        default=None,
+        help_text='a class name or index ("sneaker", "7"): samples from the class-conditional model',
+    )
+    dataset = DatasetField()
+
+    def validate_temperature(self, value: float | None) -> float | None:
+        if value is not None and not 0 < value <= 3:
+            raise serializers.ValidationError(f"must be in (0, 3], not {value}")
+        return value
+
+
+class InterpolateRequestSerializer(serializers.Serializer):
+    start = serializers.IntegerField(help_text="a gallery image id")
+    end = serializers.IntegerField(help_text="a gallery image id of the same model version")
+    steps = serializers.IntegerField(min_value=STEPS_MIN, max_value=STEPS_MAX, default=8)
+
+
+class LatentMapRequestSerializer(serializers.Serializer):
+    dataset = DatasetField()
+    grid = serializers.IntegerField(min_value=GRID_MIN, max_value=GRID_MAX, default=20)
+    span = serializers.FloatField(min_value=0.1, max_value=10.0, default=2.5, help_text="the map covers ±span")
+
+
+class ReconstructRequestSerializer(serializers.Serializer):
+    dataset = DatasetField()
+    count = serializers.IntegerField(min_value=1, max_value=RECONSTRUCT_MAX, default=8)
+    seed = serializers.IntegerField(
+        min_value=0, max_value=SEED_MAX, required=False, allow_null=True, default=None, help_text="picks test images"
+    )
+
+
+# --- output --------------------------------------------------------------------------------------
+
+
+class GeneratedImageSerializer(serializers.ModelSerializer):
+    url = serializers.CharField(read_only=True)
+    model_version = serializers.IntegerField(source="model_version_id", read_only=True)
+    job = serializers.UUIDField(source="job_id", read_only=True, allow_null=True)
+    latent = serializers.SerializerMethodField()
+
+    class Meta:
+        model = GeneratedImage
+        fields = [
+            "id",
+            "url",
+            "kind",
+            "seed",
+            "temperature",
+            "label",
+            "latent",
+            "model_version",
+            "job",
+            "position",
+            "created",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.JSONField(allow_null=True))
+    def get_latent(self, image: GeneratedImage):
+        return image.latent
+
+
+class ImagePageSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    page = serializers.IntegerField()
+    pages = serializers.IntegerField()
+    page_size = serializers.IntegerField()
+    next = serializers.IntegerField(allow_null=True)
+    previous = serializers.IntegerField(allow_null=True)
+    results = GeneratedImageSerializer(many=True)

@@ -1,0 +1,111 @@
+"""Gallery jobs run in this process (as `train vae --sync` runs them): determinism, redelivery,
+evaluation figures, shipped weights, the admin's retrain."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.core.management import call_command
+
+from apps.core import services as core_services
+from apps.core.models import ActiveModel, Job, ModelVersion
+from apps.core.runner import JobReporter, job_execute
+from apps.gallery.demo import weights_manifest, weights_register
+from apps.gallery.jobs import gallery_generate_job
+from apps.gallery.models import GeneratedImage
+from apps.gallery.services import image_path
+from tests.integration.gallery.helpers import train_tiny
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def generate(**params) -> Job:
+    job = core_services.job_create(kind="gallery.generate", params=params, enqueue=False)
+    job = job_execute(job_id=job.id)
+    assert job.status == "succeeded", job.error
+    return job
+
+
+def pngs(job: Job) -> list[bytes]:
+    return [image_path(i).read_bytes() for i in GeneratedImage.objects.filter(job=job).order_by("position")]
+
+
+def test_training_records_history_metrics_and_activates(fashion_dir):
+    version = train_tiny(epochs=2)
+    assert version.kind == "vae" and version.name == "conv"
+    assert [h["epoch"] for h in version.history] == [1, 2]
+    for key in ("neg_elbo", "recon", "kl", "iwae_nll", "iwae_k", "test_images"):
+        assert key in version.metrics
+    assert version.metrics["neg_elbo"] == pytest.approx(version.metrics["recon"] + version.metrics["kl"])
+    assert version.metrics["iwae_k"] == 2 and version.metrics["test_images"] == 64
+    assert version.config["overrides"]["epochs"] == 2 and "train vae" in version.card
+    assert ActiveModel.objects.get(kind="vae", dataset="fashion-mnist").model_version == version
+
+
+def test_mnist_reports_the_binarised_protocol_too(data_dir):
+    if not (data_dir / "mnist" / "t10k-images-idx3-ubyte.gz").exists():
+        pytest.skip("MNIST not found")
+    version = train_tiny(model="latent2d", dataset="mnist", test_count=32)
+    assert version.kind == "vae-latent2d"
+    assert {"binarized_neg_elbo", "binarized_iwae_nll"} <= set(version.metrics)
+
+
+def test_same_seed_same_pngs_and_redelivery_adds_nothing(fashion_dir):
+    train_tiny()
+    first = generate(count=6, seed=42, temperature=0.8)
+    second = generate(count=6, seed=42, temperature=0.8)
+    other = generate(count=6, seed=43, temperature=0.8)
+    assert pngs(first) == pngs(second) and pngs(first) != pngs(other)
+    assert len(pngs(first)) == 6
+    stored = list(GeneratedImage.objects.filter(job=first).order_by("position"))
+    assert stored[0].seed == 42 and len(stored[0].latent) == 16
+
+    assert job_execute(job_id=first.id) is None  # a redelivered message finds the job done
+    Job.objects.filter(id=first.id).update(status="running")  # a retried job reruns the handler
+    result = gallery_generate_job(Job.objects.get(id=first.id), JobReporter(Job.objects.get(id=first.id)))
+    assert result["images"] == [i.id for i in stored]
+    assert GeneratedImage.objects.filter(job=first).count() == 6
+
+
+def test_conditional_samples_carry_their_label(fashion_dir):
+    train_tiny(model="conditional")
+    job = generate(count=3, seed=1, label="sneakers")
+    assert set(GeneratedImage.objects.filter(job=job).values_list("label", "label_index")) == {("Sneaker", 7)}
+
+
+def test_exported_weights_register_as_a_version_that_generates(fashion_dir, tmp_path):
+    trained = train_tiny(model="latent2d")
+    call_command("gallery_export_weights", str(trained.id), "--out", str(tmp_path))
+    entry = weights_manifest(tmp_path)[0]
+    assert entry["kind"] == "vae-latent2d" and entry["command"].startswith("python manage.py train vae")
+    assert entry["sha256"] in (tmp_path / "MODEL_CARD.md").read_text()
+
+    ActiveModel.objects.all().delete()
+    version, created = weights_register(entry=entry, folder=tmp_path)
+    assert created and version.id != trained.id and version.config == trained.config
+    assert ActiveModel.objects.get(kind="vae-latent2d", dataset="fashion-mnist").model_version == version
+    assert weights_register(entry=entry, folder=tmp_path) == (version, False)  # seed_demo twice: one version
+
+    job = core_services.job_create(kind="gallery.latent_map", params={"grid": 4}, enqueue=False)
+    job = job_execute(job_id=job.id)
+    assert job.status == "succeeded", job.error
+    image = GeneratedImage.objects.get(job=job)
+    assert image.latent == {"grid": 4, "span": 2.5, "tile": 28} and image_path(image).stat().st_size > 0
+
+    (tmp_path / entry["file"]).write_bytes(b"tampered")
+    with pytest.raises(ValueError, match="sha256"):
+        weights_register(entry={**entry, "kind": "vae"}, folder=tmp_path)
+    data = json.loads((tmp_path / "weights.json").read_text())
+    assert data["weights"][0]["file"] == entry["file"]
+
+
+def test_admin_retrain_of_a_gallery_version_starts_train_vae(fashion_dir, admin_client):
+    version = train_tiny(model="conditional", beta=0.5)
+    response = admin_client.post(
+        "/admin/core/modelversion/", {"action": "retrain", "_selected_action": [version.id]}, follow=False
+    )
+    assert response.status_code == 302
+    job = Job.objects.filter(kind="train.vae").order_by("-created_at").first()
+    assert job.params == {"dataset": "fashion-mnist", "model": "conditional", "config": version.config["overrides"]}
+    assert job.status == "queued" and ModelVersion.objects.filter(kind="vae-conditional").count() == 1
