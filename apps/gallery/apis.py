@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from apps.core.serializers import ErrorSerializer, JobSerializer
 from apps.gallery import selectors, services
 from apps.gallery.serializers import (
+    DenoiseDemoRequestSerializer,
     GeneratedImageSerializer,
     GenerateRequestSerializer,
     ImagePageSerializer,
@@ -120,3 +121,14 @@ class ReconstructApi(_StartApi):
     def post(self, request):
         data = _body(ReconstructRequestSerializer, request)
         return self._accepted(services.gallery_reconstruct_start(user=request.user, **data))
+
+
+class DenoiseDemoApi(_StartApi):
+    @extend_schema(
+        request=DenoiseDemoRequestSerializer,
+        responses={202: JobSerializer, **START_ERRORS},
+        summary="The denoising-autoencoder demo: noisy test images and the model's clean-up",
+    )
+    def post(self, request):
+        data = _body(DenoiseDemoRequestSerializer, request)
+        return self._accepted(services.gallery_denoise_demo_start(user=request.user, **data))

@@ -27,6 +27,7 @@ class GalleryConfig(AppConfig):
             ("interpolate", "Interpolate between two gallery images"),
             ("latent_map", "Draw the 2-D latent map"),
             ("reconstruct", "Reconstruct test images"),
+            ("denoise_demo", "Denoise noisy test images (the denoising-autoencoder demo)"),
         ):
             jobkind_register(
                 JobKind(

@@ -27,6 +27,7 @@ QUICK_TRAINING = {
     "conv": {"epochs": 4, "train_count": 20000, "width": 16, "hidden": 128, "test_count": 1000, "iwae_k": 20},
     "conditional": {"epochs": 4, "train_count": 20000, "width": 16, "hidden": 128, "test_count": 1000, "iwae_k": 20},
     "latent2d": {"epochs": 4, "train_count": 20000, "width": 16, "hidden": 128, "test_count": 1000, "iwae_k": 20},
+    "dae": {"epochs": 2, "train_count": 10000, "width": 16, "test_count": 500},
 }
 
 

@@ -57,6 +57,8 @@ def gallery_train_job(job, reporter) -> dict:
     from apps.gallery.ml.train import vae_train
 
     dataset, model_name = job.params["dataset"], job.params["model"]
+    if model_name == "dae":
+        return dae_train_job(job, reporter)
     overrides = dict(job.params.get("config") or {})
     options = {key: overrides.get(key) for key in JOB_OPTIONS}
     activate = options["activate"] is not False
@@ -255,4 +257,94 @@ def gallery_reconstruct_job(job, reporter) -> dict:
             }
             entries.append(ImageEntry(kind=ImageKind.ORIGINAL, pixels=originals[i], **common))
             entries.append(ImageEntry(kind=ImageKind.RECONSTRUCTION, pixels=rebuilt[i], **common))
+    return _result(images_store(job=job, model_version=version, entries=entries))
+
+
+# --- the denoising-autoencoder demo --------------------------------------------------------------
+
+
+def dae_train_job(job, reporter) -> dict:
+    """`train vae --model dae`: the classic denoising autoencoder, evaluated by PSNR on test images."""
+    from apps.gallery.ml.checkpoint import dae_save
+    from apps.gallery.ml.config import DaeConfig
+    from apps.gallery.ml.denoising import dae_train, denoise_pairs_make
+    from apps.gallery.ml.images import psnr
+
+    dataset = job.params["dataset"]
+    overrides = dict(job.params.get("config") or {})
+    options = {key: overrides.get(key) for key in JOB_OPTIONS}
+    config = DaeConfig.from_dict({**{k: v for k, v in overrides.items() if k not in JOB_OPTIONS}, "dataset": dataset})
+    device = device_resolve()
+    reporter.update(progress=0.01, message=f"Loading {dataset} (training split)")
+    images, _labels = dataset_load(dataset, "train", data_dir=_data_dir())
+    if options["train_count"]:
+        images = images[: options["train_count"]]
+
+    def on_epoch(entry: dict) -> None:
+        fraction = entry["epoch"] / max(1, entry.get("epochs") or 1)
+        reporter.update(
+            progress=0.02 + 0.85 * fraction, message=f"epoch {entry['epoch']}: loss {entry['loss']:.5f}", epoch=entry
+        )
+
+    result = dae_train(images, config, device=device, on_epoch=on_epoch)
+    reporter.update(progress=0.9, message="Measuring PSNR on the test split")
+    test, _ = dataset_load(dataset, "test", data_dir=_data_dir())
+    test = test[: options["test_count"] or 2000]
+    noisy, denoised = denoise_pairs_make(result.model_build(device), test, seed=0)
+    metrics = {
+        **result.metrics,
+        "test_psnr": float(psnr(test, denoised).mean()),
+        "test_psnr_noisy": float(psnr(test, noisy).mean()),
+        "test_images": int(test.shape[0]),
+    }
+    checkpoint = artifact_write(
+        f"gallery/{dataset}/{job.id}/dae.pt",
+        lambda path: dae_save(path, result.state, config, metrics=metrics, history=result.history),
+    )
+    activate = options["activate"] is not False
+    with transaction.atomic():
+        version = model_version_create(
+            kind=role_for_model("dae"),
+            dataset=dataset,
+            name="dae",
+            config={**config.to_dict(), "overrides": overrides, "device": device},
+            metrics=metrics,
+            history=result.history,
+            artifacts={"checkpoint": checkpoint},
+            job=job,
+            card=(
+                f"Denoising autoencoder on {dataset} (noise std {config.noise_std}): test PSNR "
+                f"{metrics['test_psnr']:.2f} dB vs {metrics['test_psnr_noisy']:.2f} dB noisy; "
+                f"reproduce: {_command(dataset, 'dae', overrides)}"
+            ),
+        )
+        if activate:
+            model_version_activate(model_version=version, user=job.created_by)
+    return {"model_version": version.id, "version": version.version, "kind": version.kind, "metrics": metrics}
+
+
+def gallery_denoise_demo_job(job, reporter) -> dict:
+    from apps.gallery.ml.checkpoint import dae_load
+    from apps.gallery.ml.denoising import denoise_pairs_make
+
+    p = job.params
+    version = ModelVersion.objects.get(id=p["model_version"])
+    count = p["count"]
+    kinds = (ImageKind.ORIGINAL, ImageKind.NOISY, ImageKind.DENOISED)
+    entries = []
+    if images_missing(job=job, wanted=[(kind, i) for kind in kinds for i in range(count)]):
+        reporter.update(progress=0.1, message=f"Denoising {count} noisy test images")
+        info = version.artifacts["checkpoint"]
+        model = _models.get(
+            (version.id, info["sha256"]), lambda: dae_load(artifact_verify(info), device=device_resolve())
+        )
+        images, labels = dataset_load(version.dataset, "test", data_dir=_data_dir())
+        chosen = np.sort(np.random.default_rng(p["seed"]).choice(images.shape[0], size=count, replace=False))
+        clean = images[chosen]
+        noisy, denoised = denoise_pairs_make(model, clean, noise_std=p.get("noise_std"), seed=p["seed"])
+        names = dataset_class_names(version.dataset)
+        for i in range(count):
+            label = {"label": names[int(labels[chosen[i]])], "label_index": int(labels[chosen[i]]), "seed": p["seed"]}
+            for kind, pixels in zip(kinds, (clean[i], noisy[i], denoised[i]), strict=True):
+                entries.append(ImageEntry(kind=kind, position=i, pixels=pixels, **label))
     return _result(images_store(job=job, model_version=version, entries=entries))

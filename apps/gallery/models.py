@@ -14,6 +14,8 @@ class ImageKind(models.TextChoices):
     LATENT_MAP = "latent-map"
     RECONSTRUCTION = "reconstruction"
     ORIGINAL = "original"
+    NOISY = "noisy"  # the denoising demo: a test image with noise added ...
+    DENOISED = "denoised"  # ... and what the denoising autoencoder makes of it
 
 
 class GeneratedImage(models.Model):

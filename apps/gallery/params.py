@@ -16,16 +16,18 @@ from rest_framework.exceptions import NotFound
 from apps.core.errors import Conflict, InvalidInput
 from apps.core.models import ModelVersion
 from apps.gallery import selectors
-from apps.gallery.ml.config import VAE_MODELS, VaeConfig
+from apps.gallery.ml.config import DaeConfig, VaeConfig
 from apps.gallery.ml.datasets import label_parse
 from apps.gallery.models import ImageKind
 from apps.gallery.roles import (
     DATASETS,
     DEFAULT_MODEL,
     ROLE_CONDITIONAL,
+    ROLE_DAE,
     ROLE_DEFAULT,
     ROLE_LATENT2D,
     ROLES,
+    TRAINABLE,
 )
 
 COUNT_MAX = 64
@@ -36,6 +38,7 @@ RECONSTRUCT_MAX = 32
 SEED_MAX = 2**31 - 1
 # Settings of the training job itself, not of the model (VaeConfig holds those).
 JOB_OPTIONS = ("activate", "train_count", "test_count", "iwae_k")
+MODEL_FOR_ROLE = {ROLE_DEFAULT: "conv", ROLE_CONDITIONAL: "conditional", ROLE_LATENT2D: "latent2d", ROLE_DAE: "dae"}
 INTERPOLATABLE = (ImageKind.SAMPLE, ImageKind.INTERPOLATION, ImageKind.RECONSTRUCTION, ImageKind.ORIGINAL)
 
 
@@ -73,7 +76,7 @@ def _model_for(params: dict, *, dataset: str, role: str, what: str) -> ModelVers
         raise Conflict(
             f"No active {role} model for {dataset} yet, so {what} is not possible: "
             f"train one with `manage.py train vae --dataset {dataset} --model "
-            f"{ {ROLE_DEFAULT: 'conv', ROLE_CONDITIONAL: 'conditional', ROLE_LATENT2D: 'latent2d'}[role] }` "
+            f"{MODEL_FOR_ROLE[role]}` "
             "or run seed_demo."
         )
     return version
@@ -91,8 +94,8 @@ def training_params_validate(params: dict) -> dict:
     if dataset not in DATASETS:
         raise InvalidInput("dataset", f"must be one of {', '.join(DATASETS)}, not {dataset!r}")
     model = params.get("model") or DEFAULT_MODEL
-    if model not in VAE_MODELS:
-        raise InvalidInput("model", f"must be one of {', '.join(VAE_MODELS)}, not {model!r}")
+    if model not in TRAINABLE:
+        raise InvalidInput("model", f"must be one of {', '.join(TRAINABLE)}, not {model!r}")
     config = params.get("config") or {}
     if not isinstance(config, dict):
         raise InvalidInput("config", "must be an object of training settings")
@@ -109,7 +112,10 @@ def training_params_validate(params: dict) -> dict:
         model_settings["latent_dim"] = model_settings.pop("latent")
         config = {**{k: v for k, v in config.items() if k != "latent"}, "latent_dim": model_settings["latent_dim"]}
     try:
-        VaeConfig.from_dict({**model_settings, "dataset": dataset, "model": model})
+        if model == "dae":
+            DaeConfig.from_dict({**model_settings, "dataset": dataset})
+        else:
+            VaeConfig.from_dict({**model_settings, "dataset": dataset, "model": model})
     except (ValueError, TypeError) as exc:
         key = str(exc).split(":", 1)[0]
         raise InvalidInput(f"config.{key}" if re.fullmatch(r"\w+", key) else "config", str(exc)) from None
@@ -192,3 +198,22 @@ def reconstruct_params_validate(params: dict) -> dict:
     count = _int(params, "count", 8, 1, RECONSTRUCT_MAX)
     version = _model_for(params, dataset=dataset, role=ROLE_DEFAULT, what="reconstructing test images")
     return {"dataset": version.dataset, "model_version": version.id, "count": count, "seed": _seed(params)}
+
+
+def denoise_demo_params_validate(params: dict) -> dict:
+    """Noisy test images and the denoising autoencoder's output: count 1..32, noise_std in (0, 1]."""
+    dataset = _dataset(params)
+    count = _int(params, "count", 8, 1, RECONSTRUCT_MAX)
+    noise = params.get("noise_std")
+    if noise is not None and (isinstance(noise, bool) or not isinstance(noise, int | float) or not 0 < noise <= 1):
+        raise InvalidInput("noise_std", "must be a number in (0, 1]")
+    version = _model_for(params, dataset=dataset, role=ROLE_DAE, what="the denoising demo")
+    if version.kind != ROLE_DAE:
+        raise InvalidInput("model_version", f"model version {version.id} is not a denoising autoencoder")
+    return {
+        "dataset": version.dataset,
+        "model_version": version.id,
+        "count": count,
+        "noise_std": None if noise is None else float(noise),
+        "seed": _seed(params),
+    }

@@ -12,8 +12,6 @@ from apps.gallery.ml.datasets import dataset_class_names
 from apps.gallery.models import GeneratedImage, ImageKind
 from apps.gallery.roles import DATASETS, DEFAULT_DATASET, ROLES
 
-GENERATION_KINDS = ("gallery.generate", "gallery.interpolate", "gallery.latent_map", "gallery.reconstruct")
-
 
 def gallery_model_active(*, dataset: str, role: str) -> ModelVersion | None:
     active = ActiveModel.objects.select_related("model_version").filter(kind=role, dataset=dataset).first()
@@ -94,6 +92,7 @@ def gallery_state(*, dataset: str) -> dict[str, Any]:
         "models": {role.replace("-", "_"): active.get(role) for role in ROLES},
         "latent_map": latest_images(kind=ImageKind.LATENT_MAP, dataset=dataset)[:1],
         "reconstructions": latest_images(kind=ImageKind.RECONSTRUCTION, dataset=dataset),
+        "denoised": latest_images(kind=ImageKind.DENOISED, dataset=dataset),
         "training": training_jobs_active(),
     }
 

@@ -40,7 +40,12 @@ class GenerateRequestSerializer(serializers.Serializer):
         min_value=0, max_value=SEED_MAX, required=False, allow_null=True, default=None, help_text="random if left out"
     )
     temperature = serializers.FloatField(
-        required=False, allow_null=True, default=None, help_text="in (0, 3]; scales the latent noise (default 1)"
+        min_value=0.0,
+        max_value=3.0,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="in (0, 3]; scales the latent noise (default 1)",
     )
     label = serializers.CharField(
         max_length=64,
@@ -76,6 +81,15 @@ class ReconstructRequestSerializer(serializers.Serializer):
     seed = serializers.IntegerField(
         min_value=0, max_value=SEED_MAX, required=False, allow_null=True, default=None, help_text="picks test images"
     )
+
+
+class DenoiseDemoRequestSerializer(serializers.Serializer):
+    dataset = DatasetField()
+    count = serializers.IntegerField(min_value=1, max_value=RECONSTRUCT_MAX, default=8)
+    noise_std = serializers.FloatField(
+        min_value=0.0, max_value=1.0, required=False, allow_null=True, default=None, help_text="in (0, 1]"
+    )
+    seed = serializers.IntegerField(min_value=0, max_value=SEED_MAX, required=False, allow_null=True, default=None)
 
 
 # --- output --------------------------------------------------------------------------------------

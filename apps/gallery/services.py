@@ -48,6 +48,13 @@ def gallery_reconstruct_start(*, dataset: str = "", count: int = 8, seed: int | 
     return job_create(kind="gallery.reconstruct", params={"dataset": dataset, "count": count, "seed": seed}, user=user)
 
 
+def gallery_denoise_demo_start(
+    *, dataset: str = "", count: int = 8, noise_std: float | None = None, seed: int | None = None, user=None
+) -> Job:
+    params = {"dataset": dataset, "count": count, "noise_std": noise_std, "seed": seed}
+    return job_create(kind="gallery.denoise_demo", params=params, user=user)
+
+
 # --- worker side: PNG files and their rows ---------------------------------------------------
 
 

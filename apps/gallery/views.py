@@ -41,6 +41,7 @@ def gallery_page(request):
             "interpolate": reverse("api-gallery-interpolate"),
             "latentMap": reverse("api-gallery-latent-map"),
             "reconstruct": reverse("api-gallery-reconstruct"),
+            "denoiseDemo": reverse("api-gallery-denoise-demo"),
         },
     }
     context = {

@@ -8,13 +8,13 @@ from apps.core.runner import job_execute
 
 # One epoch on 512 images of a 4-channel net: enough to decode images, quick enough for every test.
 TINY = {"epochs": 1, "train_count": 512, "test_count": 64, "iwae_k": 2, "width": 4, "hidden": 16}
+DAE_SKIP = ("iwae_k", "hidden")  # VAE-only settings
 
 
 def train_tiny(model: str = "conv", dataset: str = "fashion-mnist", **config) -> ModelVersion:
     """Train in this process (as `train vae --sync` does) and return the new, active version."""
-    job = core_services.training_job_start(
-        kind="vae", dataset=dataset, model=model, config={**TINY, **config}, enqueue=False
-    )
+    settings = {k: v for k, v in {**TINY, **config}.items() if model != "dae" or k not in DAE_SKIP}
+    job = core_services.training_job_start(kind="vae", dataset=dataset, model=model, config=settings, enqueue=False)
     job = job_execute(job_id=job.id)
     assert job.status == "succeeded", job.error
     return ModelVersion.objects.get(id=job.result["model_version"])

@@ -109,3 +109,15 @@ def test_admin_retrain_of_a_gallery_version_starts_train_vae(fashion_dir, admin_
     job = Job.objects.filter(kind="train.vae").order_by("-created_at").first()
     assert job.params == {"dataset": "fashion-mnist", "model": "conditional", "config": version.config["overrides"]}
     assert job.status == "queued" and ModelVersion.objects.filter(kind="vae-conditional").count() == 1
+
+
+def test_denoising_demo_trains_and_shows_noisy_and_denoised(fashion_dir, client):
+    version = train_tiny(model="dae", epochs=1, train_count=512, test_count=64)
+    assert version.kind == "vae-dae" and {"test_psnr", "test_psnr_noisy"} <= set(version.metrics)
+    job = core_services.job_create(kind="gallery.denoise_demo", params={"count": 3, "seed": 2}, enqueue=False)
+    job = job_execute(job_id=job.id)
+    assert job.status == "succeeded", job.error
+    kinds = sorted(GeneratedImage.objects.filter(job=job).values_list("kind", flat=True))
+    assert kinds == ["denoised"] * 3 + ["noisy"] * 3 + ["original"] * 3
+    page = client.get("/gallery/").content.decode()
+    assert page.count('alt="denoised') == 3
