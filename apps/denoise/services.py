@@ -59,7 +59,11 @@ def denoise_request_create(
     folder = _media_path(request_folder(request_id))
     try:
         with transaction.atomic():
-            job = job_create(kind=IMAGE_KIND, params={"request": str(request_id)}, user=user, enqueue=False)
+            # The request's id stays out of the job (its params and result are public): the worker
+            # finds the request through its job.
+            job = job_create(
+                kind=IMAGE_KIND, params={"size": f"{checked.width}x{checked.height}"}, user=user, enqueue=False
+            )
             request = DenoiseRequest.objects.create(
                 id=request_id,
                 job=job,

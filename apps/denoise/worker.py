@@ -74,7 +74,8 @@ def denoise_image_job(job, reporter) -> dict:
     from apps.denoise.ml.metrics import psnr_rows, ssim_rows
     from apps.denoise.ml.noise import noise_add_rows, noise_estimate
 
-    request = DenoiseRequest.objects.select_related("model_version").get(id=job.params["request"])
+    # Found through the job, not its params: the job API is public, and the request's id is its only key.
+    request = DenoiseRequest.objects.select_related("model_version").get(job=job)
     if request.output and _media(request.output.name).exists():
         return _summary(request)
     started = time.monotonic()
@@ -92,7 +93,7 @@ def denoise_image_job(job, reporter) -> dict:
         seed = zlib.crc32(request.id.bytes)
         noisy = noise_add_rows(clean, request.sigma, seed=seed, colours=colours)
         request.noisy.name = image_save(f"{request.folder}/noisy{ext}", noisy, fmt)
-        request.psnr_noisy = psnr_rows(_colour(clean, colours), _colour(noisy, colours))
+        request.psnr_noisy = _finite(psnr_rows(_colour(clean, colours), _colour(noisy, colours)))
         request.ssim_noisy = ssim_rows(_colour(clean, colours), _colour(noisy, colours))
     else:
         noisy = clean
@@ -110,7 +111,7 @@ def denoise_image_job(job, reporter) -> dict:
     )
     if request.sigma is not None:
         reporter.update(progress=0.92, message="Measuring PSNR and SSIM against the original")
-        request.psnr = psnr_rows(_colour(clean, colours), _colour(out, colours))
+        request.psnr = _finite(psnr_rows(_colour(clean, colours), _colour(out, colours)))
         request.ssim = ssim_rows(_colour(clean, colours), _colour(out, colours))
     del noisy, clean
     reporter.update(progress=0.96, message="Saving the result")
@@ -119,6 +120,11 @@ def denoise_image_job(job, reporter) -> dict:
     request.seconds = time.monotonic() - started
     request.save()
     return _summary(request)
+
+
+def _finite(value: float) -> float | None:
+    """PSNR of identical images is infinite (sigma 0): JSON has no infinity, so it is stored as null."""
+    return value if np.isfinite(value) else None
 
 
 def _colour(image: np.ndarray, colours: int) -> np.ndarray:
@@ -140,9 +146,8 @@ def _every(fn, seconds: float):
 
 
 def _summary(request: DenoiseRequest) -> dict:
+    # No request id or file URLs here: job results are readable by anyone who has the job's id.
     return {
-        "request": str(request.id),
-        "output": request.output.url if request.output else None,
         "sigma": request.sigma,
         "sigma_estimated": request.sigma_estimated,
         "psnr": request.psnr,

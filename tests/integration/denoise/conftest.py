@@ -44,8 +44,13 @@ def tiny_denoiser(db, tiny_weights):
 
 @pytest.fixture(autouse=True)
 def throttle_reset():
+    """Fresh throttle counters, and no request folders left by earlier tests ("nothing stored" checks)."""
+    import shutil
+
+    from django.conf import settings
     from django.core.cache import cache
 
+    shutil.rmtree(Path(settings.MEDIA_ROOT) / "denoise", ignore_errors=True)
     cache.clear()
     yield
     cache.clear()

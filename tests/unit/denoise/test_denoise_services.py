@@ -146,4 +146,16 @@ def test_denoise_job_is_idempotent(tmp_path):
     assert job_execute(job_id=req.job_id) is None  # a redelivered message: not queued any more
     job.status = "running"
     again = denoise_image_job(job, JobReporter(job))  # the handler itself, run twice
-    assert again["output"] == req.output.url and output.stat().st_mtime_ns == stamp
+    assert again["psnr"] == req.psnr and output.stat().st_mtime_ns == stamp
+    assert str(req.id) not in json.dumps({"params": job.params, "result": job.result})  # the job API is public
+
+
+@pytest.mark.django_db
+def test_sigma_zero_gives_null_not_infinite_psnr(tmp_path, api_client):
+    from apps.core.runner import job_execute
+
+    denoiser_weights_register(folder=tiny_weights_write(tmp_path / "w"))
+    req = denoise_request_create(data=files.png((40, 30), "RGB"), sigma=0.0)
+    assert job_execute(job_id=req.job_id).status == "succeeded"
+    body = api_client.get(f"/api/denoise/{req.id}/").json()  # identical images: PSNR would be infinite
+    assert body["status"] == "succeeded" and body["sigma"] == 0 and body["psnr_noisy"] is None
