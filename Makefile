@@ -30,6 +30,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 
 benchmarks: setup
+	$(BIN)/python -m pip install --quiet -r benchmarks/requirements.txt
 	$(BIN)/python -m aeweb.embedded_redis -- $(BIN)/python -m benchmarks.run_all
 
 clean:

@@ -1,0 +1,57 @@
+"""Run every benchmark in turn (`make benchmarks`); each writes its JSON and docs/benchmarks.md section.
+
+    python -m benchmarks.run_all [--only NAME ...] [--quick]
+
+The defaults of each script are full runs (hours on a 2-core CPU for the gallery's likelihoods);
+--quick passes the reduced budgets used for the figures in docs/benchmarks.md on such a machine.
+A failing benchmark is reported and the others still run; the exit status says whether all passed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import time
+
+SHIPPED = ["--checkpoint", "apps/denoise/weights/denoiser.pt"]  # the denoiser `seed_demo` registers
+# (module, arguments always given, arguments of a reduced run on a shared 2-core CPU)
+BENCHMARKS: list[tuple[str, list[str], list[str]]] = [
+    ("recommender_quality", [], []),
+    ("recommender_speed", [], []),
+    ("recommender_serving", [], []),
+    ("recommender_scale", [], []),
+    ("gallery_speed", [], []),
+    ("gallery_e2e", [], []),
+    ("gallery_mnist", [], ["--budget-seconds", "600", "--test-count", "1000"]),
+    ("gallery_fashion", [], ["--budget-seconds", "600", "--test-count", "1000", "--fd-count", "5000"]),
+    ("denoise_set12", SHIPPED, []),
+    ("denoise_colour", SHIPPED, []),
+    ("denoise_large", SHIPPED, []),
+    ("denoise_service", ["--weights", "apps/denoise/weights"], []),
+]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", nargs="*", default=None, help="benchmark module names to run")
+    parser.add_argument("--quick", action="store_true", help="the reduced budgets (see BENCHMARKS)")
+    args = parser.parse_args()
+    failed = []
+    for name, always, quick_args in BENCHMARKS:
+        if args.only and name not in args.only:
+            continue
+        command = [sys.executable, "-m", f"benchmarks.{name}", *always, *(quick_args if args.quick else [])]
+        print(f"== {' '.join(command[1:])}", flush=True)
+        started = time.monotonic()
+        code = subprocess.call(command)
+        print(f"== {name}: exit {code} after {time.monotonic() - started:.0f} s", flush=True)
+        if code:
+            failed.append(name)
+    if failed:
+        print("failed: " + ", ".join(failed), file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
