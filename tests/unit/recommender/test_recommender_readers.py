@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import atexit
 import gzip
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from apps.recommender.ml.readers import ItemInfo, RatingsFormatError, format_detect, ratings_read
+from tests.unit.recommender.reader_fixtures import reader_fixtures_write
 
-FIXTURES = Path(__file__).parent / "fixtures"
+# Written at import: parametrize needs the paths when the tests are collected.
+FIXTURES = reader_fixtures_write(Path(tempfile.mkdtemp(prefix="aeweb-reader-fixtures-")))
+atexit.register(shutil.rmtree, FIXTURES, ignore_errors=True)
 DATA_DIR = Path(os.environ.get("AEWEB_DATA_DIR") or Path(__file__).resolve().parents[4] / "shared" / "data")
 
 
