@@ -187,13 +187,18 @@ def model_version_create(
     history: list | None = None,
     job: Job | None = None,
     card: str = "",
+    activate: bool = False,
+    user=None,
 ) -> ModelVersion:
-    """Register a new immutable version, numbered after the last one of its kind and data set."""
+    """Register a new immutable version, numbered after the last one of its kind and data set.
+
+    With `activate`, the version also becomes the active one in the same transaction, so no
+    reader sees a registered-but-not-yet-active state from a trainer that then crashed."""
     for _attempt in range(5):
         try:
             with transaction.atomic():
                 last = ModelVersion.objects.filter(kind=kind, dataset=dataset).aggregate(v=Max("version"))["v"]
-                return ModelVersion.objects.create(
+                version = ModelVersion.objects.create(
                     kind=kind,
                     dataset=dataset,
                     name=name,
@@ -206,6 +211,9 @@ def model_version_create(
                     job=job,
                     card=card,
                 )
+                if activate:
+                    model_version_activate(model_version=version, user=user)
+                return version
         except IntegrityError:  # two versions numbered at once: take the next number
             continue
     raise RuntimeError("could not number a new model version")

@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import numpy as np
 from django.conf import settings
-from django.db import transaction
 
 from apps.core.artifacts import artifact_write
 from apps.core.device import device_resolve
-from apps.core.services import model_version_activate, model_version_create
+from apps.core.services import model_version_create
 from apps.denoise.selectors import DENOISER_KIND
 
 EVAL_SIGMAS = (15, 25, 50)
@@ -93,22 +92,21 @@ def denoiser_train_job(job, reporter) -> dict:
         lambda path: denoiser_save(path, result.state, config, metrics=metrics, history=result.history),
     )
     command = "manage.py train denoiser --dataset " + dataset + "".join(f" --set {k}={v}" for k, v in overrides.items())
-    with transaction.atomic():
-        version = model_version_create(
-            kind=DENOISER_KIND,
-            dataset=dataset,
-            name=job.params.get("model") or "unet",
-            config={**config.to_dict(), "overrides": overrides, "device": device, "notes": result.notes},
-            metrics=metrics,
-            history=result.history,
-            artifacts={"checkpoint": checkpoint},
-            job=job,
-            card=(
-                f"Denoising U-Net ({metrics['parameters']:,} parameters) trained on {data.source} "
-                f"({len(data.images)} images) with sigma in {config.sigma_min:g}..{config.sigma_max:g}, "
-                f"{metrics['epochs_run']} epochs on {device}; reproduce: {command}"
-            ),
-        )
-        if activate:
-            model_version_activate(model_version=version, user=job.created_by)
+    version = model_version_create(
+        kind=DENOISER_KIND,
+        dataset=dataset,
+        name=job.params.get("model") or "unet",
+        config={**config.to_dict(), "overrides": overrides, "device": device, "notes": result.notes},
+        metrics=metrics,
+        history=result.history,
+        artifacts={"checkpoint": checkpoint},
+        job=job,
+        card=(
+            f"Denoising U-Net ({metrics['parameters']:,} parameters) trained on {data.source} "
+            f"({len(data.images)} images) with sigma in {config.sigma_min:g}..{config.sigma_max:g}, "
+            f"{metrics['epochs_run']} epochs on {device}; reproduce: {command}"
+        ),
+        activate=activate,
+        user=job.created_by,
+    )
     return {"model_version": version.id, "version": version.version, "metrics": metrics, "activated": activate}

@@ -10,12 +10,11 @@ from typing import Any
 
 import numpy as np
 from django.conf import settings
-from django.db import transaction
 
 from apps.core.artifacts import artifact_verify, artifact_write
 from apps.core.device import VersionCache, device_resolve
 from apps.core.models import ModelVersion
-from apps.core.services import model_version_activate, model_version_create
+from apps.core.services import model_version_create
 from apps.gallery.ml.datasets import dataset_class_names, dataset_load
 from apps.gallery.models import ImageKind
 from apps.gallery.params import JOB_OPTIONS
@@ -102,25 +101,24 @@ def gallery_train_job(job, reporter) -> dict:
     )
     role = role_for_model(model_name)
     command = _command(dataset, model_name, overrides)
-    with transaction.atomic():
-        version = model_version_create(
-            kind=role,
-            dataset=dataset,
-            name=model_name,
-            config={**config.to_dict(), "overrides": overrides, "device": device},
-            metrics=metrics,
-            history=result.history,
-            artifacts={"checkpoint": checkpoint},
-            job=job,
-            card=(
-                f"{model_name} VAE ({role}) on {dataset}: {result.metrics['train_images']} training images, "
-                f"{len(result.history)} epochs on {device}, beta {config.beta}, latent {config.latent_dim}; "
-                f"test neg. ELBO {test['neg_elbo']:.2f} nats, IWAE NLL (K={iwae_k}) "
-                f"{test.get('iwae_nll', float('nan')):.2f} nats on {test['test_images']} images; reproduce: {command}"
-            ),
-        )
-        if activate:
-            model_version_activate(model_version=version, user=job.created_by)
+    version = model_version_create(
+        kind=role,
+        dataset=dataset,
+        name=model_name,
+        config={**config.to_dict(), "overrides": overrides, "device": device},
+        metrics=metrics,
+        history=result.history,
+        artifacts={"checkpoint": checkpoint},
+        job=job,
+        card=(
+            f"{model_name} VAE ({role}) on {dataset}: {result.metrics['train_images']} training images, "
+            f"{len(result.history)} epochs on {device}, beta {config.beta}, latent {config.latent_dim}; "
+            f"test neg. ELBO {test['neg_elbo']:.2f} nats, IWAE NLL (K={iwae_k}) "
+            f"{test.get('iwae_nll', float('nan')):.2f} nats on {test['test_images']} images; reproduce: {command}"
+        ),
+        activate=activate,
+        user=job.created_by,
+    )
     return {
         "model_version": version.id,
         "version": version.version,
@@ -302,24 +300,23 @@ def dae_train_job(job, reporter) -> dict:
         lambda path: dae_save(path, result.state, config, metrics=metrics, history=result.history),
     )
     activate = options["activate"] is not False
-    with transaction.atomic():
-        version = model_version_create(
-            kind=role_for_model("dae"),
-            dataset=dataset,
-            name="dae",
-            config={**config.to_dict(), "overrides": overrides, "device": device},
-            metrics=metrics,
-            history=result.history,
-            artifacts={"checkpoint": checkpoint},
-            job=job,
-            card=(
-                f"Denoising autoencoder on {dataset} (noise std {config.noise_std}): test PSNR "
-                f"{metrics['test_psnr']:.2f} dB vs {metrics['test_psnr_noisy']:.2f} dB noisy; "
-                f"reproduce: {_command(dataset, 'dae', overrides)}"
-            ),
-        )
-        if activate:
-            model_version_activate(model_version=version, user=job.created_by)
+    version = model_version_create(
+        kind=role_for_model("dae"),
+        dataset=dataset,
+        name="dae",
+        config={**config.to_dict(), "overrides": overrides, "device": device},
+        metrics=metrics,
+        history=result.history,
+        artifacts={"checkpoint": checkpoint},
+        job=job,
+        card=(
+            f"Denoising autoencoder on {dataset} (noise std {config.noise_std}): test PSNR "
+            f"{metrics['test_psnr']:.2f} dB vs {metrics['test_psnr_noisy']:.2f} dB noisy; "
+            f"reproduce: {_command(dataset, 'dae', overrides)}"
+        ),
+        activate=activate,
+        user=job.created_by,
+    )
     return {"model_version": version.id, "version": version.version, "kind": version.kind, "metrics": metrics}
 
 

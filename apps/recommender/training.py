@@ -6,11 +6,10 @@ Imported only by workers (and `train --sync`): it uses torch through the ml pack
 from __future__ import annotations
 
 import numpy as np
-from django.db import transaction
 
 from apps.core.artifacts import artifact_write
 from apps.core.device import device_resolve
-from apps.core.services import model_version_activate, model_version_create
+from apps.core.services import model_version_create
 from apps.recommender.models import Dataset, DatasetUser, Item, Rating
 
 
@@ -63,26 +62,25 @@ def recommender_train_job(job, reporter) -> dict:
         "db_item_ids": item_pk.astype(np.int64),
     }
     serving = artifact_write(f"{folder}/serving.npz", lambda path: np.savez(path, **serving_arrays))
-    with transaction.atomic():
-        version = model_version_create(
-            kind="recommender",
-            dataset=dataset.slug,
-            name=model_name,
-            config={**result.config, "overrides": overrides, "device": device},
-            metrics=result.metrics,
-            baselines=result.baselines,
-            history=result.history,
-            artifacts={"checkpoint": checkpoint, "serving": serving},
-            job=job,
-            card=(
-                f"{model_name} on {dataset.name} ({dataset.n_users} users, {dataset.n_items} items, "
-                f"{dataset.n_ratings} ratings); best epoch {result.best_epoch}; trained on {device}; "
-                f"reproduce: manage.py train recommender --dataset {dataset.slug} --model {model_name}"
-                + "".join(f" --set {k}={v}" for k, v in overrides.items())
-            ),
-        )
-        if activate:
-            model_version_activate(model_version=version, user=job.created_by)
+    version = model_version_create(
+        kind="recommender",
+        dataset=dataset.slug,
+        name=model_name,
+        config={**result.config, "overrides": overrides, "device": device},
+        metrics=result.metrics,
+        baselines=result.baselines,
+        history=result.history,
+        artifacts={"checkpoint": checkpoint, "serving": serving},
+        job=job,
+        card=(
+            f"{model_name} on {dataset.name} ({dataset.n_users} users, {dataset.n_items} items, "
+            f"{dataset.n_ratings} ratings); best epoch {result.best_epoch}; trained on {device}; "
+            f"reproduce: manage.py train recommender --dataset {dataset.slug} --model {model_name}"
+            + "".join(f" --set {k}={v}" for k, v in overrides.items())
+        ),
+        activate=activate,
+        user=job.created_by,
+    )
     return {
         "model_version": version.id,
         "version": version.version,
