@@ -1,4 +1,4 @@
-"""The Celery application. Queues are named once, here."""
+"""The Celery application. Queue names live in apps.core.queues."""
 
 from __future__ import annotations
 
@@ -7,13 +7,12 @@ import os
 from celery import Celery
 from kombu import Queue
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aeweb.settings")
+from apps.core.queues import QUEUE_DEFAULT, QUEUES
 
-QUEUE_DEFAULT = "default"
-QUEUE_GPU = "gpu"  # training, generation, denoising: the heavy work
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aeweb.settings")
 
 app = Celery("aeweb")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.conf.task_queues = (Queue(QUEUE_DEFAULT), Queue(QUEUE_GPU))
+app.conf.task_queues = tuple(Queue(name) for name in QUEUES)
 app.conf.task_default_queue = QUEUE_DEFAULT
 app.autodiscover_tasks()

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from apps.core.queues import JOBS_REAP_TASK, QUEUE_DEFAULT
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("AEWEB_VAR_DIR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -88,7 +90,9 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         {"timeout": 30, "init_command": "PRAGMA journal_mode=WAL;", "transaction_mode": "IMMEDIATE"}
     )
     DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}  # a file the worker can share
+    # A file the test's Celery workers can share (they get its path), one per test run so that two
+    # runs on one machine do not write into each other's database.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_PASSWORD_VALIDATORS = [
@@ -109,7 +113,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 LOGIN_URL = "/admin/login/"
-CSRF_FAILURE_VIEW = "apps.core.errors.csrf_failure"
+CSRF_FAILURE_VIEW = "apps.core.api_errors.csrf_failure"
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -120,7 +124,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "EXCEPTION_HANDLER": "apps.core.errors.api_exception_handler",
+    "EXCEPTION_HANDLER": "apps.core.api_errors.api_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
@@ -130,6 +134,10 @@ REST_FRAMEWORK = {
         "user": os.environ.get("AEWEB_THROTTLE_USER", "3000/min"),
         "uploads": os.environ.get("AEWEB_THROTTLE_UPLOADS", "30/min"),
         "gallery": os.environ.get("AEWEB_THROTTLE_GALLERY", "120/min"),  # generation jobs per client
+        # the 28×28 denoising demo's jobs per client: the gallery's rate unless set apart
+        "denoise-demo": os.environ.get(
+            "AEWEB_THROTTLE_DENOISE_DEMO", os.environ.get("AEWEB_THROTTLE_GALLERY", "120/min")
+        ),
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
@@ -153,7 +161,7 @@ CELERY_RESULT_BACKEND = None  # job state lives in the Job table, not in Celery 
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_DEFAULT_QUEUE = QUEUE_DEFAULT
 AEWEB_JOB_TIME_LIMIT = env_int("AEWEB_JOB_TIME_LIMIT", 6 * 3600)
 CELERY_TASK_SOFT_TIME_LIMIT = AEWEB_JOB_TIME_LIMIT
 CELERY_TASK_TIME_LIMIT = AEWEB_JOB_TIME_LIMIT + 120
@@ -168,7 +176,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE = {
-    "jobs-reap-stale": {"task": "apps.core.tasks.jobs_reap", "schedule": 30.0},
+    "jobs-reap-stale": {"task": JOBS_REAP_TASK, "schedule": 30.0},
     "denoise-purge-expired": {"task": "apps.denoise.tasks.denoise_purge", "schedule": 600.0},
 }
 

@@ -5,8 +5,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from apps.core.errors import json_404, json_500, not_found
+from apps.core.api_errors import json_404, json_500, not_found
 from apps.core.urls import api_urlpatterns, page_urlpatterns
+from apps.denoise.apis import DaeDemoGalleryAliasApi
 from apps.denoise.urls import api_urlpatterns as denoise_api
 from apps.denoise.urls import page_urlpatterns as denoise_pages
 from apps.gallery.urls import api_urlpatterns as gallery_api
@@ -18,6 +19,14 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    # Deprecated: the 28×28 denoising demo was the gallery's before it moved to the denoise app
+    # (POST /api/denoise/demo/). Kept so clients of the old path keep working; ahead of the app
+    # URL lists so it answers whatever the gallery's list still holds.
+    path(
+        "api/gallery/denoise-demo/",
+        DaeDemoGalleryAliasApi.as_view(),
+        name="api-gallery-denoise-demo-deprecated",
+    ),
     path("api/", include(api_urlpatterns + recommender_api + gallery_api + denoise_api)),
     re_path(r"^api/[\s\S]*$", csrf_exempt(json_404)),  # [\s\S]: paths may hold newlines
     path("", include(page_urlpatterns)),

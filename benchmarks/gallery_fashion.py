@@ -59,8 +59,8 @@ def main() -> None:
 
     threads_pin(args.threads)
     data_dir_resolve()
+    from apps.core.ml.image_datasets import dataset_load
     from apps.gallery.ml.checkpoint import vae_save
-    from apps.gallery.ml.datasets import dataset_load
     from apps.gallery.ml.frechet import features_frechet
     from apps.gallery.ml.generate import samples_generate
 

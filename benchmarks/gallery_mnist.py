@@ -54,8 +54,8 @@ def main() -> None:
 
     threads_pin(args.threads)
     data_dir_resolve()
+    from apps.core.ml.image_datasets import dataset_load
     from apps.gallery.ml.checkpoint import vae_save
-    from apps.gallery.ml.datasets import dataset_load
 
     device = device_pick(args.device)
     train_x, train_y = dataset_load("mnist", "train", progress=False)

@@ -75,9 +75,9 @@ def main() -> None:
     data_dir_resolve()
     import torch
 
+    from apps.core.ml.image_datasets import dataset_load
     from apps.gallery.ml.bounds import iwae_nll
     from apps.gallery.ml.config import VaeConfig
-    from apps.gallery.ml.datasets import dataset_load
     from apps.gallery.ml.models import parameters_count, vae_build
     from apps.gallery.ml.train import images_to_tensor, vae_train
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
 from django.urls import reverse
-from rest_framework.exceptions import APIException
 
-from apps.core import services
-from apps.core.jobkinds import training_name_for
+from apps.core import registry, services
+from apps.core.errors import ApplicationError
 from apps.core.models import Activation, ActiveModel, Job, ModelVersion
 
 
@@ -18,8 +17,8 @@ def _report(modeladmin, request, fn, objects, done: str) -> None:
         try:
             fn(obj)
             count += 1
-        except APIException as exc:
-            modeladmin.message_user(request, f"{obj}: {exc.detail}", messages.ERROR)
+        except ApplicationError as exc:
+            modeladmin.message_user(request, f"{obj}: {exc.message}", messages.ERROR)
     if count:
         modeladmin.message_user(request, f"{done}: {count}.", messages.SUCCESS)
 
@@ -58,15 +57,21 @@ def training_start_many(modeladmin, request, targets: list[dict]):
     for target in targets:
         try:
             jobs.append(services.training_job_start(user=request.user, **target))
-        except APIException as exc:
-            modeladmin.message_user(request, f"{target.get('dataset')}: {exc.detail}", messages.ERROR)
+        except ApplicationError as exc:
+            modeladmin.message_user(request, f"{target.get('dataset')}: {exc.message}", messages.ERROR)
     return training_redirect(modeladmin, request, jobs)
+
+
+def _training_of(kind: str) -> str:
+    """The `train KIND` that makes versions of a model kind (a kind no app declares retrains as itself)."""
+    model_kind = registry.model_kind_get(kind)
+    return model_kind.training if model_kind else kind
 
 
 @admin.register(ModelVersion)
 class ModelVersionAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "kind", "dataset", "name", "version", "is_active", "created_at"]
-    list_filter = ["kind", "dataset", "name"]
+    list_display = ["__str__", "kind", "dataset", "slot", "name", "version", "is_active", "created_at"]
+    list_filter = ["kind", "dataset", "slot", "name"]
     readonly_fields = [f.name for f in ModelVersion._meta.fields]
     actions = ["activate_version", "rollback", "retrain"]
 
@@ -92,19 +97,19 @@ class ModelVersionAdmin(admin.ModelAdmin):
 
     @admin.action(description="Roll back to the previously active version", permissions=["view"])
     def rollback(self, request, queryset):
-        targets = {(v.kind, v.dataset) for v in queryset}
-        for kind, dataset in targets:
+        targets = {(v.kind, v.dataset, v.slot) for v in queryset}
+        for kind, dataset, slot in targets:
             try:
-                active = services.model_version_rollback(kind=kind, dataset=dataset, user=request.user)
-                self.message_user(request, f"{kind}/{dataset}: now v{active.model_version.version}.", messages.SUCCESS)
-            except APIException as exc:
-                self.message_user(request, str(exc.detail), messages.ERROR)
+                active = services.model_version_rollback(kind=kind, dataset=dataset, slot=slot, user=request.user)
+                self.message_user(request, f"{active}.", messages.SUCCESS)
+            except ApplicationError as exc:
+                self.message_user(request, exc.message, messages.ERROR)
 
     @admin.action(description="Retrain: a new version with the same model and settings", permissions=["view"])
     def retrain(self, request, queryset):
         targets = [
             {
-                "kind": training_name_for(v.kind),
+                "kind": _training_of(v.kind),
                 "dataset": v.dataset,
                 "model": v.name,
                 "config": v.config.get("overrides", {}),
@@ -116,8 +121,8 @@ class ModelVersionAdmin(admin.ModelAdmin):
 
 @admin.register(ActiveModel)
 class ActiveModelAdmin(admin.ModelAdmin):
-    list_display = ["kind", "dataset", "model_version", "activated_at", "activated_by"]
-    readonly_fields = ["kind", "dataset", "model_version", "activated_at", "activated_by"]
+    list_display = ["kind", "dataset", "slot", "model_version", "activated_at", "activated_by"]
+    readonly_fields = ["kind", "dataset", "slot", "model_version", "activated_at", "activated_by"]
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -125,8 +130,8 @@ class ActiveModelAdmin(admin.ModelAdmin):
 
 @admin.register(Activation)
 class ActivationAdmin(admin.ModelAdmin):
-    list_display = ["kind", "dataset", "model_version", "activated_at", "activated_by"]
-    readonly_fields = ["kind", "dataset", "model_version", "activated_at", "activated_by"]
+    list_display = ["kind", "dataset", "slot", "model_version", "activated_at", "activated_by"]
+    readonly_fields = ["kind", "dataset", "slot", "model_version", "activated_at", "activated_by"]
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, status
 from rest_framework.authtoken.models import Token
@@ -12,7 +11,6 @@ from rest_framework.views import APIView
 
 from apps.core import selectors, services
 from apps.core.health import health_check
-from apps.core.models import ModelVersion
 from apps.core.serializers import (
     ErrorSerializer,
     HealthSerializer,
@@ -23,9 +21,10 @@ from apps.core.serializers import (
     ModelVersionSerializer,
     TokenRequestSerializer,
     TokenSerializer,
+    error_responses,
 )
 
-ERRORS = {code: ErrorSerializer for code in (400, 401, 403, 404, 409, 429, 503)}
+ERRORS = error_responses(400, 401, 403, 404, 409, 429, 503)
 
 
 class JobListCreateApi(APIView):
@@ -98,7 +97,7 @@ class ModelVersionListApi(APIView):
 class ModelVersionDetailApi(APIView):
     @extend_schema(responses={200: ModelVersionSerializer, **ERRORS}, summary="One model version")
     def get(self, request, version_id: int):
-        version = get_object_or_404(ModelVersion, id=version_id)
+        version = selectors.model_version_get(version_id=version_id)
         return Response(ModelVersionSerializer(version, context={"active_ids": selectors.active_version_ids()}).data)
 
 
@@ -111,7 +110,7 @@ class ModelVersionActivateApi(APIView):
         summary="Make this version the active one (staff only)",
     )
     def post(self, request, version_id: int):
-        version = get_object_or_404(ModelVersion, id=version_id)
+        version = selectors.model_version_get(version_id=version_id)
         services.model_version_activate(model_version=version, user=request.user)
         return Response(ModelVersionSerializer(version, context={"active_ids": selectors.active_version_ids()}).data)
 

@@ -7,16 +7,14 @@ class CoreConfig(AppConfig):
     verbose_name = "Jobs and models"
 
     def ready(self) -> None:
-        from aeweb.celery import QUEUE_DEFAULT
-        from apps.core import signals  # noqa: F401  (worker signal handlers)
-        from apps.core.jobkinds import JobKind, jobkind_register
+        from django.db.models.signals import post_delete, post_save
 
-        jobkind_register(
-            JobKind(
-                name="core.selftest",
-                handler="apps.core.diagnostics.selftest_job",
-                queue=QUEUE_DEFAULT,
-                title="Self-test: queue, worker and progress",
-                validator="apps.core.diagnostics.selftest_params_validate",
-            )
-        )
+        from apps.core import signals  # noqa: F401  (worker signal handlers)
+        from apps.core.contract import APP
+        from apps.core.models import ActiveModel
+        from apps.core.pointers import pointers_forget
+        from apps.core.registry import app_register
+
+        app_register(APP)
+        post_save.connect(pointers_forget, sender=ActiveModel, dispatch_uid="core-pointers-save")
+        post_delete.connect(pointers_forget, sender=ActiveModel, dispatch_uid="core-pointers-delete")

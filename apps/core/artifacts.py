@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
+
+from apps.core.ml.files import atomic_write, file_sha256
+
+__all__ = ["artifact_path", "artifact_root", "artifact_verify", "artifact_write", "file_sha256"]
 
 
 def artifact_root() -> Path:
@@ -22,35 +23,15 @@ def artifact_path(relpath: str) -> Path:
     return path
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def artifact_write(relpath: str, writer: Callable[[Path], None]) -> dict:
     """Let `writer` fill a temporary file, then move it into place in one rename.
 
     A crash mid-write leaves only a temporary file that nothing points at, never a
     half-written artifact under the final name.
     """
-    final = artifact_path(relpath)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=".tmp-", suffix=final.suffix, dir=final.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        writer(tmp)
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
-        sha = file_sha256(tmp)
-        size = tmp.stat().st_size
-        os.replace(tmp, final)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    final = atomic_write(artifact_path(relpath), writer)
+    sha = file_sha256(final)
+    size = final.stat().st_size
     return {"path": relpath, "sha256": sha, "bytes": size}
 
 

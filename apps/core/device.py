@@ -24,21 +24,3 @@ def device_resolve() -> str:
     if choice != "auto":
         raise ValueError(f"AEWEB_DEVICE must be auto, cpu or cuda, not {choice!r}")
     return "cuda" if torch.cuda.is_available() else "cpu"
-
-
-class VersionCache:
-    """Loaded models (or arrays) kept per process, keyed by model version and checksum."""
-
-    def __init__(self, size: int = 4) -> None:
-        self.size = size
-        self._items: dict[tuple, object] = {}
-
-    def get(self, key: tuple, load):
-        if key in self._items:
-            value = self._items.pop(key)
-        else:
-            value = load()
-        self._items[key] = value  # most recent last
-        while len(self._items) > self.size:
-            self._items.pop(next(iter(self._items)))
-        return value

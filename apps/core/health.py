@@ -6,6 +6,7 @@ import time
 from typing import Any
 
 import redis
+from celery import current_app
 from django.conf import settings
 from django.db import connection
 
@@ -36,9 +37,9 @@ def _broker() -> dict:
 
 
 def _workers() -> dict:
-    from aeweb.celery import app
-
-    replies = app.control.ping(timeout=0.5) or []
+    # The project's app (aeweb/celery.py) is the current one once Django is set up; core does not
+    # import the project.
+    replies = current_app.control.ping(timeout=0.5) or []
     names = sorted(name for reply in replies for name in reply)
     if not names:
         raise RuntimeError("no Celery worker answered")

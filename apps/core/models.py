@@ -63,8 +63,10 @@ class Job(models.Model):
 class ModelVersion(models.Model):
     """An immutable, evaluated, trained model; `ActiveModel` points at the one in use."""
 
-    kind = models.CharField(max_length=32, db_index=True, help_text="recommender, vae or denoiser")
+    kind = models.CharField(max_length=32, db_index=True, help_text="what the model does: recommender, vae, denoiser")
     dataset = models.CharField(max_length=100, db_index=True)
+    # The active pointer this version is made for; a kind declares its slots in its app contract.
+    slot = models.CharField(max_length=32, default="default", help_text="e.g. conditional, latent2d")
     name = models.CharField(max_length=64, help_text="the architecture, e.g. mult-vae")
     version = models.PositiveIntegerField()
     config = models.JSONField(default=dict, blank=True)
@@ -78,37 +80,47 @@ class ModelVersion(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["kind", "dataset", "-version"]
+        ordering = ["kind", "dataset", "slot", "-version"]
         constraints = [
-            models.UniqueConstraint(fields=["kind", "dataset", "version"], name="model_version_unique"),
+            models.UniqueConstraint(fields=["kind", "dataset", "slot", "version"], name="model_version_unique"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind}/{self.dataset} v{self.version} ({self.name})"
+        return f"{self.target} v{self.version} ({self.name})"
 
     def save(self, *args, **kwargs) -> None:
         if not self._state.adding:
             raise ValueError("A ModelVersion is immutable once saved; train a new version instead.")
         super().save(*args, **kwargs)
 
+    @property
+    def target(self) -> str:
+        """kind/dataset, with the slot when it is not the default one: what an active pointer names."""
+        return pointer_label(self.kind, self.dataset, self.slot)
+
     def artifact_sha256(self, name: str = "checkpoint") -> str:
         return (self.artifacts.get(name) or {}).get("sha256", "")
 
 
+def pointer_label(kind: str, dataset: str, slot: str) -> str:
+    return f"{kind}/{dataset}" + ("" if slot == "default" else f" [{slot}]")
+
+
 class ActiveModel(models.Model):
-    """The pointer to the version in use for one (kind, dataset); moved in one transaction."""
+    """The pointer to the version in use for one (kind, dataset, slot); moved in one transaction."""
 
     kind = models.CharField(max_length=32)
     dataset = models.CharField(max_length=100)
+    slot = models.CharField(max_length=32, default="default")
     model_version = models.ForeignKey(ModelVersion, on_delete=models.PROTECT, related_name="+")
     activated_at = models.DateTimeField(auto_now=True)
     activated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["kind", "dataset"], name="active_model_unique")]
+        constraints = [models.UniqueConstraint(fields=["kind", "dataset", "slot"], name="active_model_unique")]
 
     def __str__(self) -> str:
-        return f"{self.kind}/{self.dataset} → v{self.model_version.version}"
+        return f"{pointer_label(self.kind, self.dataset, self.slot)} → v{self.model_version.version}"
 
 
 class Activation(models.Model):
@@ -116,6 +128,7 @@ class Activation(models.Model):
 
     kind = models.CharField(max_length=32)
     dataset = models.CharField(max_length=100)
+    slot = models.CharField(max_length=32, default="default")
     model_version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="activations")
     activated_at = models.DateTimeField(auto_now_add=True)
     activated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
@@ -124,4 +137,5 @@ class Activation(models.Model):
         ordering = ["-activated_at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.kind}/{self.dataset} → {self.model_version_id} at {self.activated_at:%Y-%m-%d %H:%M}"
+        label = pointer_label(self.kind, self.dataset, self.slot)
+        return f"{label} → {self.model_version_id} at {self.activated_at:%Y-%m-%d %H:%M}"

@@ -16,9 +16,9 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from apps.core.jobkinds import jobkind_handler
+from apps.core import registry
+from apps.core.job_status import job_finish
 from apps.core.models import Job, JobStatus
-from apps.core.services import job_finish
 
 logger = logging.getLogger(__name__)
 
@@ -96,8 +96,10 @@ def job_execute(*, job_id, listener: Callable[[dict[str, Any]], None] | None = N
     heartbeat.start()
     started = time.monotonic()
     try:
-        handler = jobkind_handler(job.kind)
-        result = handler(job, JobReporter(job, listener))
+        kind = registry.jobkind_get(job.kind)
+        if kind is None:
+            raise LookupError(f"no app declares job kind {job.kind!r} (was it renamed or its app removed?)")
+        result = kind.handler(job, JobReporter(job, listener))
         job_finish(
             job_id=job.id,
             status=JobStatus.SUCCEEDED,

@@ -1,19 +1,18 @@
-"""Reads for jobs and the model registry."""
+"""Reads for jobs and the model registry. Selectors never write."""
 
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from django.shortcuts import get_object_or_404
 
-from apps.core.models import ActiveModel, Job, JobStatus, ModelVersion
-from apps.core.services import jobs_reap_stale
+from apps.core import registry
+from apps.core.errors import NotFound
+from apps.core.models import ACTIVE_STATUSES, ActiveModel, Job, JobStatus, ModelVersion
 
 
 def job_get(job_id) -> Job:
-    """One job, after failing it if its worker died (so a reader never sees a zombie)."""
-    job = get_object_or_404(Job, id=job_id)
-    if job.status == JobStatus.RUNNING and jobs_reap_stale(job_id=job.id):
-        job.refresh_from_db()
+    job = Job.objects.filter(id=job_id).first()
+    if job is None:
+        raise NotFound(f"No job {job_id}.")
     return job
 
 
@@ -26,6 +25,12 @@ def job_list(*, kind: str | None = None, status: str | None = None, limit: int =
     return jobs[:limit]
 
 
+def job_active(*, kind: str, **params) -> Job | None:
+    """The queued or running job of a kind whose params match, e.g. a data set's training."""
+    filters = {f"params__{key}": value for key, value in params.items()}
+    return Job.objects.filter(kind=kind, status__in=ACTIVE_STATUSES, **filters).first()
+
+
 def job_eta_seconds(job: Job) -> float | None:
     """Remaining seconds, extrapolated from the time taken so far."""
     if job.status != JobStatus.RUNNING or not job.started_at or job.progress <= 0.0 or not job.heartbeat_at:
@@ -34,10 +39,23 @@ def job_eta_seconds(job: Job) -> float | None:
     return max(0.0, elapsed * (1.0 - job.progress) / job.progress)
 
 
+def model_version_get(*, version_id: int) -> ModelVersion:
+    version = ModelVersion.objects.filter(id=version_id).first() if 0 < version_id < 2**63 else None
+    if version is None:
+        raise NotFound(f"No model version {version_id}.")
+    return version
+
+
 def model_version_list(*, kind: str | None = None, dataset: str | None = None) -> QuerySet[ModelVersion]:
+    """Versions, newest first per kind; a kind of an earlier release (`vae-conditional`) finds its slot."""
     versions = ModelVersion.objects.select_related("job")
     if kind:
+        kind, legacy = registry.model_kind_resolve(kind)
         versions = versions.filter(kind=kind)
+        if legacy is not None:
+            versions = versions.filter(slot=legacy.slot)
+            if legacy.datasets:
+                versions = versions.filter(dataset__in=legacy.datasets)
     if dataset:
         versions = versions.filter(dataset=dataset)
     return versions
@@ -47,6 +65,13 @@ def active_version_ids() -> set[int]:
     return set(ActiveModel.objects.values_list("model_version_id", flat=True))
 
 
-def model_version_active(*, kind: str, dataset: str) -> ModelVersion | None:
-    active = ActiveModel.objects.select_related("model_version").filter(kind=kind, dataset=dataset).first()
+def model_version_active(*, kind: str, dataset: str, slot: str = registry.DEFAULT_SLOT) -> ModelVersion | None:
+    """The version in use for (kind, dataset, slot), or None."""
+    active = ActiveModel.objects.select_related("model_version").filter(kind=kind, dataset=dataset, slot=slot).first()
     return active.model_version if active else None
+
+
+def model_versions_active(*, kind: str) -> dict[tuple[str, str], ModelVersion]:
+    """{(dataset, slot): version} of every active version of a kind, in one query."""
+    pointers = ActiveModel.objects.select_related("model_version").filter(kind=kind)
+    return {(p.dataset, p.slot): p.model_version for p in pointers}

@@ -5,6 +5,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.core.models import Job, JobStatus, ModelVersion
+from apps.core.pagination import PAGE_SIZE_MAX
 from apps.core.selectors import job_eta_seconds
 
 
@@ -16,6 +17,29 @@ class ErrorDetailSerializer(serializers.Serializer):
 
 class ErrorSerializer(serializers.Serializer):
     error = ErrorDetailSerializer()
+
+
+def error_responses(*codes: int) -> dict[int, type[ErrorSerializer]]:
+    """The documented error responses of an endpoint: {status: ErrorSerializer}."""
+    return {code: ErrorSerializer for code in codes}
+
+
+class PageQuerySerializer(serializers.Serializer):
+    """?page=&page_size= of every paged list; subclasses change the default size."""
+
+    page = serializers.IntegerField(min_value=1, max_value=1_000_000, default=1)
+    page_size = serializers.IntegerField(min_value=1, max_value=PAGE_SIZE_MAX, default=20)
+
+
+class PageSerializer(serializers.Serializer):
+    """The numbers of a page (apps.core.pagination.Page.body); subclasses add `results` and context fields."""
+
+    count = serializers.IntegerField()
+    page = serializers.IntegerField()
+    pages = serializers.IntegerField()
+    page_size = serializers.IntegerField()
+    next = serializers.IntegerField(allow_null=True, help_text="the next page's number")
+    previous = serializers.IntegerField(allow_null=True)
 
 
 class JobSerializer(serializers.ModelSerializer):
@@ -64,7 +88,7 @@ class ModelQuerySerializer(serializers.Serializer):
 
 
 class JobCreateSerializer(serializers.Serializer):
-    kind = serializers.CharField(help_text="what to train: recommender, vae or denoiser")
+    kind = serializers.CharField(help_text="what to train: recommender, vae, denoiser (`train KIND`)")
     dataset = serializers.CharField(required=False, allow_blank=True, default="")
     model = serializers.CharField(required=False, allow_blank=True, default="")
     config = serializers.DictField(required=False, default=dict)
@@ -80,6 +104,7 @@ class ModelVersionSerializer(serializers.ModelSerializer):
             "id",
             "kind",
             "dataset",
+            "slot",
             "name",
             "version",
             "is_active",

@@ -1,43 +1,48 @@
-"""Writes for jobs and the model registry. Runs in the web process: no torch here."""
+"""Writes for jobs and the model registry. Runs in the web process: no torch here.
+
+Refusals are domain errors (apps.core.errors); the API, the admin and the `train` command
+each turn them into what their users see.
+"""
 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+import shutil
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q
-from django.utils import timezone
+from django.db.models import Max
 
+from apps.core import registry
+from apps.core.artifacts import artifact_write, file_sha256
 from apps.core.errors import Conflict, InvalidInput, ServiceUnavailable
-from apps.core.jobkinds import JOB_KINDS, TRAINING_KINDS, jobkind_get, jobkind_validator
+from apps.core.job_status import job_finish, jobs_reap_stale
 from apps.core.models import Activation, ActiveModel, Job, JobStatus, ModelVersion
+from apps.core.tasks import job_run
 
 logger = logging.getLogger(__name__)
 
 
-def job_create(
-    *, kind: str, params: dict[str, Any], lock_on: tuple[str, ...] = (), user=None, enqueue: bool = True
-) -> Job:
+def job_create(*, kind: str, params: dict[str, Any], user=None, enqueue: bool = True) -> Job:
     """Validate, store and enqueue a job.
 
-    With `lock_on`, a job whose (validated) params agree on those keys with one that is
-    queued or running is refused with 409.
+    A job whose (validated) params agree on its kind's `lock_on` keys with one that is queued
+    or running is refused with a Conflict.
     """
-    if kind not in JOB_KINDS:
+    job_kind = registry.jobkind_get(kind)
+    if job_kind is None:
         raise InvalidInput("kind", f"unknown job kind {kind!r}")
-    validator = jobkind_validator(kind)
-    if validator is not None:
-        params = validator(params)
-    lock_key = ":".join([kind, *(str(params.get(key, "")) for key in lock_on)]) if lock_on else ""
+    if job_kind.validator is not None:
+        params = job_kind.validator(params)
+    lock_key = ":".join([kind, *(str(params.get(key, "")) for key in job_kind.lock_on)]) if job_kind.lock_on else ""
     jobs_reap_stale()  # a dead worker's job must not block a new one with a 409
     try:
         with transaction.atomic():
             job = Job.objects.create(
                 kind=kind,
-                queue=jobkind_get(kind).queue,
+                queue=job_kind.queue,
                 params=params,
                 lock_key=lock_key,
                 created_by=user if getattr(user, "is_authenticated", False) else None,
@@ -56,22 +61,16 @@ def job_create(
 def training_job_start(
     *, kind: str, dataset: str = "", model: str = "", config: dict | None = None, user=None, enqueue: bool = True
 ) -> Job:
-    """Start a training job named by the public kind (recommender, vae, denoiser)."""
-    if kind not in TRAINING_KINDS:
-        raise InvalidInput("kind", f"must be one of {', '.join(sorted(TRAINING_KINDS))}, not {kind!r}")
-    return job_create(
-        kind=TRAINING_KINDS[kind],
-        params={"dataset": dataset, "model": model, "config": config or {}},
-        lock_on=("dataset", "model"),
-        user=user,
-        enqueue=enqueue,
-    )
+    """Start a training job named by its public name (`train KIND`: recommender, vae, denoiser, ...)."""
+    training = registry.training_get(kind, model)
+    if training is None:
+        raise InvalidInput("kind", f"must be one of {', '.join(registry.training_names())}, not {kind!r}")
+    params = {"dataset": dataset, "model": model, "config": config or {}}
+    return job_create(kind=training.job.name, params=params, user=user, enqueue=enqueue)
 
 
 def job_enqueue(*, job: Job) -> None:
-    """Send the job's message; if the broker cannot take it, fail the job and answer 503."""
-    from apps.core.tasks import job_run
-
+    """Send the job's message; if the broker cannot take it, fail the job and raise ServiceUnavailable."""
     try:
         job_run.apply_async(args=[str(job.id)], queue=job.queue, retry=False)
     except Exception as exc:  # kombu/redis raise several types for "broker down"
@@ -79,29 +78,6 @@ def job_enqueue(*, job: Job) -> None:
         message = "The job queue (message broker) is unavailable; nothing was started. Try again later."
         job_finish(job_id=job.id, status=JobStatus.FAILED, error=f"{message} ({exc})", only_from=None)
         raise ServiceUnavailable(message) from exc
-
-
-def job_finish(
-    *,
-    job_id,
-    status: str,
-    result: dict | None = None,
-    error: str = "",
-    message: str = "",
-    only_from: tuple[str, ...] | None = (JobStatus.RUNNING,),
-) -> bool:
-    """Move a job to a final status; with `only_from`, only from those statuses. True if moved."""
-    updates: dict[str, Any] = {"status": status, "finished_at": timezone.now(), "error": error[:10000]}
-    if result is not None:
-        updates["result"] = result
-    if message:
-        updates["message"] = message[:500]
-    if status == JobStatus.SUCCEEDED:
-        updates["progress"] = 1.0
-    queryset = Job.objects.filter(id=job_id)
-    if only_from is not None:
-        queryset = queryset.filter(status__in=list(only_from))
-    return queryset.update(**updates) > 0
 
 
 def job_cancel(*, job: Job) -> Job:
@@ -143,36 +119,15 @@ def job_retry(*, job: Job) -> Job:
     return job
 
 
-def jobs_reap_stale(*, job_id=None) -> int:
-    """Fail running jobs whose worker stopped beating, and queued jobs nobody picked up."""
-    now = timezone.now()
-    heartbeat_timeout = settings.AEWEB_HEARTBEAT_TIMEOUT
-    stale_running = Q(status=JobStatus.RUNNING) & (
-        Q(heartbeat_at__lt=now - timedelta(seconds=heartbeat_timeout)) | Q(heartbeat_at__isnull=True)
-    )
-    stale_queued = Q(status=JobStatus.QUEUED, created_at__lt=now - timedelta(seconds=settings.AEWEB_QUEUED_TIMEOUT))
-    base = Job.objects.all() if job_id is None else Job.objects.filter(id=job_id)
-    reaped = base.filter(stale_running).update(
-        status=JobStatus.FAILED,
-        finished_at=now,
-        message="Worker lost.",
-        error=(
-            f"The worker running this job stopped responding (no heartbeat for {heartbeat_timeout:.0f} s): "
-            "it was probably killed or lost power. The active model is unchanged; retry the job."
-        ),
-    )
-    reaped += base.filter(stale_queued).update(
-        status=JobStatus.FAILED,
-        finished_at=now,
-        message="Never started.",
-        error="No worker picked this job up in time; its queue message was probably lost. Retry the job.",
-    )
-    if reaped:
-        logger.warning("marked %d stale job(s) failed", reaped)
-    return reaped
-
-
 # --- model registry -------------------------------------------------------------------------
+
+
+def _slot_check(kind: str, slot: str) -> None:
+    model_kind = registry.model_kind_get(kind)
+    if model_kind is None:
+        raise ValueError(f"model kind {kind!r} is not declared by any app contract")
+    if slot not in model_kind.slots:
+        raise ValueError(f"model kind {kind!r} has no slot {slot!r} (slots: {', '.join(model_kind.slots)})")
 
 
 def model_version_create(
@@ -183,6 +138,7 @@ def model_version_create(
     config: dict,
     metrics: dict,
     artifacts: dict,
+    slot: str = registry.DEFAULT_SLOT,
     baselines: dict | None = None,
     history: list | None = None,
     job: Job | None = None,
@@ -190,19 +146,21 @@ def model_version_create(
     activate: bool = False,
     user=None,
 ) -> ModelVersion:
-    """Register a new immutable version, numbered after the last one of its kind and data set.
+    """Register a new immutable version, numbered after the last one of its kind, data set and slot.
 
     With `activate`, the version also becomes the active one in the same transaction, so no
     reader sees a registered-but-not-yet-active state from a trainer that then crashed."""
+    _slot_check(kind, slot)
     for _attempt in range(5):
         try:
             with transaction.atomic():
-                last = ModelVersion.objects.filter(kind=kind, dataset=dataset).aggregate(v=Max("version"))["v"]
+                last = ModelVersion.objects.filter(kind=kind, dataset=dataset, slot=slot).aggregate(v=Max("version"))
                 version = ModelVersion.objects.create(
                     kind=kind,
                     dataset=dataset,
+                    slot=slot,
                     name=name,
-                    version=(last or 0) + 1,
+                    version=(last["v"] or 0) + 1,
                     config=config,
                     metrics=metrics,
                     baselines=baselines or {},
@@ -220,31 +178,74 @@ def model_version_create(
 
 
 def model_version_activate(*, model_version: ModelVersion, user=None) -> ActiveModel:
-    """Point (kind, dataset) at this version; readers see the old or the new one, never neither."""
+    """Point (kind, dataset, slot) at this version; readers see the old or the new one, never neither."""
     by = user if getattr(user, "is_authenticated", False) else None
+    target = {"kind": model_version.kind, "dataset": model_version.dataset, "slot": model_version.slot}
     with transaction.atomic():
         active, _ = ActiveModel.objects.select_for_update().update_or_create(
-            kind=model_version.kind,
-            dataset=model_version.dataset,
-            defaults={"model_version": model_version, "activated_by": by},
+            **target, defaults={"model_version": model_version, "activated_by": by}
         )
-        Activation.objects.create(
-            kind=model_version.kind, dataset=model_version.dataset, model_version=model_version, activated_by=by
-        )
+        Activation.objects.create(**target, model_version=model_version, activated_by=by)
     return active
 
 
-def model_version_rollback(*, kind: str, dataset: str, user=None) -> ActiveModel:
+def model_version_rollback(*, kind: str, dataset: str, slot: str = registry.DEFAULT_SLOT, user=None) -> ActiveModel:
     """Activate the version that was active before the current one."""
-    current = ActiveModel.objects.filter(kind=kind, dataset=dataset).first()
+    target = {"kind": kind, "dataset": dataset, "slot": slot}
+    current = ActiveModel.objects.filter(**target).first()
     if current is None:
-        raise Conflict(f"No active {kind} model for {dataset} to roll back from.")
+        raise Conflict(f"No active {kind} model for {dataset} ({slot}) to roll back from.")
     previous = (
-        Activation.objects.filter(kind=kind, dataset=dataset)
+        Activation.objects.filter(**target)
         .exclude(model_version_id=current.model_version_id)
         .select_related("model_version")
         .first()
     )
     if previous is None:
-        raise Conflict(f"No earlier {kind} model for {dataset} to roll back to.")
+        raise Conflict(f"No earlier {kind} model for {dataset} ({slot}) to roll back to.")
     return model_version_activate(model_version=previous.model_version, user=user)
+
+
+def model_version_register_file(
+    *,
+    source: Path,
+    sha256: str,
+    relpath: str,
+    kind: str,
+    dataset: str,
+    name: str,
+    slot: str = registry.DEFAULT_SLOT,
+    config: dict | None = None,
+    metrics: dict | None = None,
+    history: list | None = None,
+    card: str = "",
+    activate: bool | None = None,
+) -> tuple[ModelVersion, bool]:
+    """(version, created): a checkpoint shipped with the code, registered like a trained model.
+
+    The file must match the sha256 its model card recorded; it is copied into the artifact
+    folder (at `relpath`) so it is verified and loaded like any trained version. The same file
+    registered twice finds the first registration. `activate=None` activates it only when its
+    slot has no active version yet (seed_demo never replaces a model someone chose).
+    """
+    found = file_sha256(source)
+    if found != sha256:
+        raise ValueError(f"{source}: sha256 {found} does not match the model card's {sha256}")
+    target = {"kind": kind, "dataset": dataset, "slot": slot}
+    existing = next((v for v in ModelVersion.objects.filter(**target) if v.artifact_sha256() == sha256), None)
+    created = existing is None
+    with transaction.atomic():
+        if existing is None:
+            checkpoint = artifact_write(relpath, lambda path: shutil.copyfile(source, path))
+            existing = model_version_create(
+                **target,
+                name=name,
+                config=config or {},
+                metrics=metrics or {},
+                history=history or [],
+                artifacts={"checkpoint": checkpoint},
+                card=card or f"shipped weights, sha256 {sha256}",
+            )
+        if activate or (activate is None and not ActiveModel.objects.filter(**target).exists()):
+            model_version_activate(model_version=existing)
+    return existing, created

@@ -12,7 +12,7 @@ logger = logging.getLogger(__name__)
 @worker_ready.connect
 def jobs_reap_on_worker_start(**_kwargs) -> None:
     """A worker that starts after a crash fails the jobs its predecessor left running."""
-    from apps.core.services import jobs_reap_stale
+    from apps.core.job_status import jobs_reap_stale
 
     try:
         jobs_reap_stale()

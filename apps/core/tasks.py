@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from apps.core.job_status import jobs_reap_stale
+from apps.core.queues import JOB_RUN_TASK, JOBS_REAP_TASK
+from apps.core.runner import job_execute
 
-@shared_task(name="apps.core.tasks.job_run", acks_late=True)
+
+@shared_task(name=JOB_RUN_TASK, acks_late=True)
 def job_run(job_id: str) -> None:
-    from apps.core.runner import job_execute
-
     job_execute(job_id=job_id)
 
 
-@shared_task(name="apps.core.tasks.jobs_reap")
+@shared_task(name=JOBS_REAP_TASK)
 def jobs_reap() -> int:
-    from apps.core.services import jobs_reap_stale
-
     return jobs_reap_stale()

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from django.apps import apps as django_apps
 from django.shortcuts import render
 
-from apps.core import selectors
+from apps.core import registry, selectors
 
 
 def home(request):
     """The three demos and the state of their models and jobs, as each app reports it."""
-    cards = [config.home_card() for config in django_apps.get_app_configs() if hasattr(config, "home_card")]
+    cards = [contract.home_card() for contract in registry.apps_registered() if contract.home_card is not None]
     return render(request, "core/home.html", {"cards": cards, "jobs": selectors.job_list(limit=8)})
 
 
@@ -20,7 +19,7 @@ def models_page(request):
     versions = list(selectors.model_version_list(kind=kind, dataset=dataset))
     active_ids = selectors.active_version_ids()
     charts = [
-        {"id": v.id, "label": f"{v.kind}/{v.dataset} v{v.version} {v.name}", "history": v.history}
+        {"id": v.id, "label": str(v), "history": v.history}
         for v in versions
         if v.history
     ]

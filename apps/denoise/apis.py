@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -10,15 +11,16 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
-from apps.core.serializers import ErrorSerializer
+from apps.core.serializers import JobSerializer, error_responses
 from apps.denoise import selectors, services
-from apps.denoise.serializers import DenoiseCreateSerializer, DenoiseRequestSerializer
+from apps.denoise.serializers import DaeDemoRequestSerializer, DenoiseCreateSerializer, DenoiseRequestSerializer
 
-ERRORS = {code: ErrorSerializer for code in (400, 404, 409, 429, 503)}
+ERRORS = error_responses(400, 404, 409, 429, 503)
+DEMO_ERRORS = error_responses(400, 409, 429, 503)
 
 
 class UploadRateThrottle(ScopedRateThrottle):
-    """Per client (user, else IP address), at the "uploads" rate read from settings on each request
+    """Per client (user, else IP address), at the view's scope's rate read from settings on each request
     (DRF reads its rates once at import, which a test or a settings change could not move)."""
 
     def get_rate(self) -> str | None:
@@ -54,3 +56,48 @@ class DenoiseDetailApi(APIView):
     @extend_schema(responses={200: DenoiseRequestSerializer, **ERRORS}, summary="A denoising request and its result")
     def get(self, request, request_id):
         return Response(DenoiseRequestSerializer(selectors.denoise_request_get(request_id=request_id)).data)
+
+
+class DaeDemoApi(APIView):
+    """Start the 28×28 demo: noisy test images through the active denoising autoencoder.
+
+    Open to anonymous visitors like the gallery's generation endpoints, and throttled the same way:
+    the default per-client rates plus a scope of its own ("denoise-demo").
+    """
+
+    throttle_classes = [AnonRateThrottle, UserRateThrottle, UploadRateThrottle]
+    throttle_scope = "denoise-demo"
+
+    @extend_schema(
+        request=DaeDemoRequestSerializer,
+        responses={202: JobSerializer, **DEMO_ERRORS},
+        summary="Denoise 1..32 noisy Fashion-MNIST/MNIST test images with the 28×28 denoising autoencoder",
+        description="202 with the job; when it has succeeded its result holds `images` (each with `position`, "
+        "`label`, `clean_url`, `noisy_url`, `denoised_url`), `psnr_noisy`, `psnr_denoised` and `model_version`.",
+    )
+    def post(self, request):
+        body = DaeDemoRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        job = services.dae_demo_start(**body.validated_data, user=request.user)
+        return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+
+class DaeDemoGalleryAliasApi(DaeDemoApi):
+    """POST /api/gallery/denoise-demo/, where the demo lived before it moved to the denoise app.
+
+    Deprecated: answers exactly as POST /api/denoise/demo/ (same body, same throttle), and says so
+    in its headers."""
+
+    @extend_schema(
+        request=DaeDemoRequestSerializer,
+        responses={202: JobSerializer, **DEMO_ERRORS},
+        summary="Deprecated: use POST /api/denoise/demo/",
+        description="Where the 28×28 demo lived when it was the gallery's. Takes the same body and answers the "
+        "same as POST /api/denoise/demo/, with `Deprecation` and `Link` headers.",
+        deprecated=True,
+    )
+    def post(self, request):
+        response = super().post(request)
+        response["Deprecation"] = "true"
+        response["Link"] = f'<{reverse("api-denoise-demo")}>; rel="successor-version"'
+        return response

@@ -14,6 +14,14 @@ def request_folder(request_id) -> str:
     return f"denoise/{request_id}"
 
 
+DEMO_MEDIA = "denoise-demo"
+
+
+def demo_folder(job_id) -> str:
+    """The 28×28 demo's PNGs live under MEDIA_ROOT/denoise-demo/<job id>/ (test images, nothing private)."""
+    return f"{DEMO_MEDIA}/{job_id}"
+
+
 class DenoiseRequest(models.Model):
     # The primary key doubles as the only way to reach a result: never list them publicly.
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)

@@ -4,7 +4,16 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from apps.core.params import SEED_MAX
+from apps.denoise.ml.config import DAE_DATASETS, SIGMA_MAX
 from apps.denoise.models import DenoiseRequest
+from apps.denoise.params import (
+    DEMO_COUNT_DEFAULT,
+    DEMO_COUNT_MAX,
+    DEMO_COUNT_MIN,
+    DEMO_DEFAULT_DATASET,
+    NOISE_STD_MAX,
+)
 from apps.denoise.samples import SAMPLES
 
 
@@ -21,7 +30,7 @@ class DenoiseCreateSerializer(serializers.Serializer):
         required=False,
         allow_null=True,
         min_value=0,
-        max_value=75,
+        max_value=SIGMA_MAX,
         help_text="add Gaussian noise of this std (0-255 scale) first; omit to denoise the image as it is",
     )
 
@@ -29,6 +38,34 @@ class DenoiseCreateSerializer(serializers.Serializer):
         if ("image" in attrs) == ("sample" in attrs):
             raise serializers.ValidationError({"image": ["send either an image file or a sample name, not both"]})
         return attrs
+
+
+class DaeDemoRequestSerializer(serializers.Serializer):
+    """JSON input of the 28×28 demo; the job's validator (apps.denoise.params) applies the same limits."""
+
+    dataset = serializers.ChoiceField(choices=list(DAE_DATASETS), default=DEMO_DEFAULT_DATASET)
+    count = serializers.IntegerField(min_value=DEMO_COUNT_MIN, max_value=DEMO_COUNT_MAX, default=DEMO_COUNT_DEFAULT)
+    noise_std = serializers.FloatField(
+        max_value=NOISE_STD_MAX,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=f"Gaussian noise std on intensities in (0, {NOISE_STD_MAX:g}]; null: the level the model was "
+        "trained with",
+    )
+    seed = serializers.IntegerField(
+        min_value=0,
+        max_value=SEED_MAX,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="chooses the test images and the noise; drawn at random when omitted",
+    )
+
+    def validate_noise_std(self, value: float | None) -> float | None:
+        if value is not None and value <= 0:
+            raise serializers.ValidationError(f"must be in (0, {NOISE_STD_MAX:g}]")
+        return value
 
 
 class DenoiseModelSerializer(serializers.Serializer):

@@ -1,11 +1,11 @@
-"""Writes for the denoiser: a request (checked, stored, queued), purging expired ones, shipped weights."""
+"""Writes for the denoise app: a request (checked, stored, queued), the 28×28 demo job, purging what has
+expired, shipped weights."""
 
 from __future__ import annotations
 
 import json
 import logging
 import shutil
-import time
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -14,17 +14,16 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from apps.core.artifacts import artifact_write, file_sha256
 from apps.core.errors import Conflict, InvalidInput, ServiceUnavailable
-from apps.core.models import ModelVersion
-from apps.core.services import job_create, job_enqueue, model_version_activate, model_version_create
-from apps.denoise.models import DenoiseRequest, request_folder
+from apps.core.models import Job, ModelVersion
+from apps.core.services import job_create, job_enqueue, model_version_register_file
+from apps.denoise.ml.config import DAE_DATASETS, SIGMA_MAX
+from apps.denoise.models import DEMO_MEDIA, DenoiseRequest, request_folder
 from apps.denoise.samples import SAMPLES, sample_path
-from apps.denoise.selectors import DENOISER_KIND, IMAGE_KIND, denoiser_active
+from apps.denoise.selectors import DEMO_KIND, DENOISER_KIND, DENOISER_SLOT, IMAGE_KIND, dae_demo_latest, denoiser_active
 from apps.denoise.uploads import image_upload_check
 
 logger = logging.getLogger(__name__)
-SIGMA_MAX = 75.0
 
 
 def _media_path(relpath: str) -> Path:
@@ -45,7 +44,7 @@ def denoise_request_create(
             raise InvalidInput("sample", f"must be one of {', '.join(SAMPLES)}, not {sample!r}")
         data, name = sample_path(sample).read_bytes(), f"{sample}.png"
     if sigma is not None and not 0.0 <= float(sigma) <= SIGMA_MAX:
-        raise InvalidInput("sigma", f"must be between 0 and {SIGMA_MAX:.0f}")
+        raise InvalidInput("sigma", f"must be between 0 and {SIGMA_MAX:g}")
     checked = image_upload_check(
         data=data, max_bytes=settings.AEWEB_UPLOAD_MAX_BYTES, max_pixels=settings.AEWEB_UPLOAD_MAX_PIXELS
     )
@@ -123,46 +122,74 @@ def denoise_requests_purge(*, now=None) -> int:
     return count
 
 
+# --- the 28×28 demo ---------------------------------------------------------------------------
+
+
+def dae_demo_start(
+    *,
+    dataset: str = "",
+    count: int | None = None,
+    noise_std: float | None = None,
+    seed: int | None = None,
+    user=None,
+) -> Job:
+    """Queue the 28×28 demo: `count` noisy test images of `dataset` through its active demo autoencoder.
+
+    The job's validator checks every field (InvalidInput naming it), draws the seed when none is
+    given and picks the model (a Conflict saying how to train one when there is none), all before
+    anything is stored.
+    """
+    given = {"dataset": dataset, "count": count, "noise_std": noise_std, "seed": seed}
+    return job_create(kind=DEMO_KIND, params={k: v for k, v in given.items() if v not in (None, "")}, user=user)
+
+
+def dae_demos_purge(*, now=None) -> int:
+    """Delete the demo PNG folders older than the retention time, except each data set's latest demo
+    (the upload page shows it); returns how many folders went."""
+    now = now or timezone.now()
+    cutoff = (now - timedelta(hours=settings.AEWEB_DENOISE_RETENTION_HOURS)).timestamp()
+    root = _media_path(DEMO_MEDIA)
+    if not root.is_dir():
+        return 0
+    keep = {str(job.id) for job in (dae_demo_latest(dataset=d) for d in DAE_DATASETS) if job is not None}
+    count = 0
+    for folder in root.iterdir():
+        if folder.name not in keep and folder.stat().st_mtime < cutoff:
+            shutil.rmtree(folder, ignore_errors=True)
+            count += 1
+    return count
+
+
 # --- shipped weights --------------------------------------------------------------------------
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 
 
-def denoiser_weights_register(*, folder: Path = WEIGHTS_DIR, activate: bool = True) -> ModelVersion | None:
+def denoiser_weights_register(*, folder: Path = WEIGHTS_DIR, activate: bool | None = None) -> ModelVersion | None:
     """Register committed weights (denoiser.pt + denoiser.json + MODEL_CARD.md) as a model version.
 
-    The checkpoint's sha256 must match the one recorded at export; the file is copied into the
-    artifact folder like any trained model. Returns None when there are no weights; an existing
-    version with the same checksum is reused rather than registered twice.
+    denoiser.json is what `denoise_export_weights` wrote: the data set, config, metrics and the
+    checkpoint's sha256. The checking, copying and activating are core's `model_version_register_file`:
+    the same file is registered once, and `activate=None` makes it active only where its data set
+    has no active photo denoiser yet. Returns None when the folder holds no weights.
     """
     checkpoint, meta_path = folder / "denoiser.pt", folder / "denoiser.json"
     if not (checkpoint.is_file() and meta_path.is_file()):
         return None
     meta = json.loads(meta_path.read_text())
-    sha = file_sha256(checkpoint)
-    if sha != meta["sha256"]:
-        raise ValueError(f"{checkpoint}: sha256 {sha} does not match the model card's {meta['sha256']}")
-    existing = next(
-        (v for v in ModelVersion.objects.filter(kind=DENOISER_KIND) if v.artifact_sha256() == sha),
-        None,
+    card = folder / "MODEL_CARD.md"
+    version, _created = model_version_register_file(
+        source=checkpoint,
+        sha256=meta["sha256"],
+        relpath=f"denoiser/{meta['dataset']}/shipped-{meta['sha256'][:12]}/denoiser.pt",
+        kind=DENOISER_KIND,
+        slot=DENOISER_SLOT,
+        dataset=meta["dataset"],
+        name=meta.get("name", "unet"),
+        config={**meta.get("config", {}), "overrides": meta.get("overrides", {}), "shipped": True},
+        metrics=meta.get("metrics", {}),
+        history=meta.get("history", []),
+        card=card.read_text() if card.is_file() else "",
+        activate=activate,
     )
-    if existing is None:
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        artifact = artifact_write(
-            f"denoiser/{meta['dataset']}/shipped-{sha[:12]}-{stamp}/denoiser.pt",
-            lambda path: shutil.copyfile(checkpoint, path),
-        )
-        card = folder / "MODEL_CARD.md"
-        existing = model_version_create(
-            kind=DENOISER_KIND,
-            dataset=meta["dataset"],
-            name=meta.get("name", "unet"),
-            config={**meta.get("config", {}), "overrides": meta.get("overrides", {}), "shipped": True},
-            metrics=meta.get("metrics", {}),
-            history=meta.get("history", []),
-            artifacts={"checkpoint": artifact},
-            card=card.read_text() if card.is_file() else f"shipped weights, sha256 {sha}",
-        )
-    if activate:
-        model_version_activate(model_version=existing)
-    return existing
+    return version

@@ -1,6 +1,8 @@
-"""The worker side of `train denoiser`: Train400 patches → model → Set12 evaluation → artifact.
+"""The worker side of `train denoiser`: the photo U-Net, or the 28×28 demo autoencoder (`--model dae`).
 
-Imported only by workers (and `train --sync`): it uses torch through the ml package.
+U-Net: Train400 patches (the sample images when Train400 is missing) → model → Set12 evaluation.
+DAE: Fashion-MNIST or MNIST training split → model → PSNR on noisy test images.
+The contract imports this module in every process: torch is imported inside the handlers only.
 """
 
 from __future__ import annotations
@@ -8,24 +10,34 @@ from __future__ import annotations
 import numpy as np
 from django.conf import settings
 
-from apps.core.artifacts import artifact_write
-from apps.core.device import device_resolve
-from apps.core.services import model_version_create
+from apps.core.ml.image_datasets import dataset_load
+from apps.core.training import TrainingRun
 from apps.denoise.selectors import DENOISER_KIND
+from apps.denoise.training_config import DAE_OPTIONS
 
 EVAL_SIGMAS = (15, 25, 50)
+DAE_TEST_COUNT = 2000  # test images the DAE's test PSNR is measured on, unless test_count says otherwise
+
+
+def denoiser_train_job(job, reporter) -> dict:
+    """`train denoiser`: one job kind for both models, told apart by the validated params' model."""
+    if job.params.get("model") == "dae":
+        return dae_train_job(job, reporter)
+    return unet_train_job(job, reporter)
+
+
+# --- the photo U-Net ---------------------------------------------------------------------------
 
 
 def training_images(dataset: str, channels: int):
     """(ImageDataset, slug actually used): Train400, or the sample images when it is missing."""
-    from apps.denoise.ml.images import dataset_load, samples_load
+    from apps.denoise.ml.images import dataset_load as photos_load
+    from apps.denoise.ml.images import samples_load
 
     mode = "L" if channels == 1 else "RGB"
     if dataset == "train400":
-        found = dataset_load("Train400", mode=mode, extra_dirs=_data_dirs())
-        if not found.fallback:
-            return found, "train400"
-        return found, "samples"
+        found = photos_load("Train400", mode=mode, extra_dirs=_data_dirs())
+        return found, "samples" if found.fallback else "train400"
     return samples_load(mode=mode), "samples"
 
 
@@ -58,55 +70,89 @@ def set12_evaluate(model, device: str, progress=None) -> dict:
     return metrics
 
 
-def denoiser_train_job(job, reporter) -> dict:
+def unet_train_job(job, reporter) -> dict:
     from apps.denoise.ml.checkpoint import denoiser_save
     from apps.denoise.ml.config import DenoiserConfig
     from apps.denoise.ml.train import denoiser_train
 
-    overrides = dict(job.params.get("config") or {})
-    activate = bool(overrides.pop("activate", True))
-    config = DenoiserConfig.from_dict(overrides)
-    reporter.update(progress=0.01, message="Loading the training images")
-    data, dataset = training_images(job.params.get("dataset") or "train400", config.channels)
-    note = "" if dataset == job.params.get("dataset") else f" (Train400 not found: {data.source})"
-
-    def on_epoch(entry: dict) -> None:
-        fraction = entry["epoch"] / max(1, entry.get("epochs") or 1)
-        reporter.update(
-            progress=0.02 + 0.83 * fraction,
-            message=f"epoch {entry['epoch']}: loss {entry['loss']:.5f}, val PSNR {entry['psnr']:.2f} dB{note}",
-            epoch=entry,
-        )
-
-    device = device_resolve()
-    result = denoiser_train(data.images, config, device=device, on_epoch=on_epoch)
-    reporter.update(progress=0.86, message="Evaluating on Set12 at sigma 15, 25, 50")
-    model = result.model(device)
+    run = TrainingRun(job, reporter, training="denoiser")
+    config = DenoiserConfig.from_dict(run.settings)
+    run.progress(0.01, "Loading the training images")
+    data, dataset = training_images(run.dataset or "train400", config.channels)
+    note = "" if dataset == run.dataset else f" (Train400 not found: {data.source})"
+    on_epoch = run.epoch_reporter(
+        0.02, 0.85, lambda e: f"epoch {e['epoch']}: loss {e['loss']:.5f}, val PSNR {e['psnr']:.2f} dB{note}"
+    )
+    result = denoiser_train(data.images, config, device=run.device, on_epoch=on_epoch)
+    run.progress(0.86, "Evaluating on Set12 at sigma 15, 25, 50")
+    model = result.model(run.device)
     metrics = {
         **result.metrics,
-        **set12_evaluate(model, device, lambda f: reporter.update(progress=0.86 + 0.1 * f)),
+        **set12_evaluate(model, run.device, lambda f: reporter.update(progress=0.86 + 0.1 * f)),
     }
-    reporter.update(progress=0.97, message="Saving the model")
-    checkpoint = artifact_write(
-        f"denoiser/{dataset}/{job.id}/denoiser.pt",
+    run.progress(0.97, "Saving the model")
+    checkpoint = run.artifact_write(
+        "denoiser.pt",
         lambda path: denoiser_save(path, result.state, config, metrics=metrics, history=result.history),
-    )
-    command = "manage.py train denoiser --dataset " + dataset + "".join(f" --set {k}={v}" for k, v in overrides.items())
-    version = model_version_create(
-        kind=DENOISER_KIND,
         dataset=dataset,
-        name=job.params.get("model") or "unet",
-        config={**config.to_dict(), "overrides": overrides, "device": device, "notes": result.notes},
-        metrics=metrics,
-        history=result.history,
-        artifacts={"checkpoint": checkpoint},
-        job=job,
-        card=(
-            f"Denoising U-Net ({metrics['parameters']:,} parameters) trained on {data.source} "
-            f"({len(data.images)} images) with sigma in {config.sigma_min:g}..{config.sigma_max:g}, "
-            f"{metrics['epochs_run']} epochs on {device}; reproduce: {command}"
-        ),
-        activate=activate,
-        user=job.created_by,
     )
-    return {"model_version": version.id, "version": version.version, "metrics": metrics, "activated": activate}
+    card = (
+        f"Denoising U-Net ({metrics['parameters']:,} parameters) trained on {data.source} "
+        f"({len(data.images)} images) with sigma in {config.sigma_min:g}..{config.sigma_max:g}, "
+        f"{metrics['epochs_run']} epochs"
+    )
+    # Registered under the data set it learnt from: the samples when Train400 was missing.
+    config_shown = {**config.to_dict(), "notes": result.notes}
+    artifacts = {"checkpoint": checkpoint}
+    return run.register(
+        kind=DENOISER_KIND, dataset=dataset, config=config_shown, metrics=metrics, artifacts=artifacts, card=card
+    )
+
+
+# --- the 28×28 demo autoencoder ------------------------------------------------------------------
+
+
+def dae_train_job(job, reporter) -> dict:
+    """`train denoiser --model dae` (and `train vae --model dae`): evaluated by PSNR on noisy test images."""
+    from apps.denoise.ml.checkpoint import dae_save
+    from apps.denoise.ml.config import DaeConfig
+    from apps.denoise.ml.dae import dae_train, denoise_pairs_make
+    from apps.denoise.ml.metrics import psnr_per_image
+
+    run = TrainingRun(job, reporter, training="denoiser", options=DAE_OPTIONS)
+    config = DaeConfig.from_dict({**run.settings, "dataset": run.dataset})
+    data_dir = settings.AEWEB_DATA_DIR or None
+    run.progress(0.01, f"Loading {run.dataset} (training split)")
+    images, _labels = dataset_load(run.dataset, "train", data_dir=data_dir)
+    if run.options["train_count"]:
+        images = images[: run.options["train_count"]]
+    on_epoch = run.epoch_reporter(0.02, 0.87, _dae_epoch_describe)
+    result = dae_train(images, config, device=run.device, on_epoch=on_epoch)
+
+    run.progress(0.9, "Measuring PSNR on the test split")
+    test, _ = dataset_load(run.dataset, "test", data_dir=data_dir)
+    test = test[: run.options["test_count"] or DAE_TEST_COUNT]
+    noisy, denoised = denoise_pairs_make(result.model_build(run.device), test, seed=0)
+    metrics = {
+        **result.metrics,
+        "test_psnr": float(psnr_per_image(test, denoised).mean()),
+        "test_psnr_noisy": float(psnr_per_image(test, noisy).mean()),
+        "test_images": int(test.shape[0]),
+    }
+    run.progress(0.97, "Saving the model")
+    checkpoint = run.artifact_write(
+        "dae.pt", lambda path: dae_save(path, result.state, config, metrics=metrics, history=result.history)
+    )
+    card = (
+        f"Denoising autoencoder (28×28) on {run.dataset} (noise std {config.noise_std}), "
+        f"{metrics['train_images']} training images, {metrics['epochs_run']} epochs: test PSNR "
+        f"{metrics['test_psnr']:.2f} dB vs {metrics['test_psnr_noisy']:.2f} dB noisy "
+        f"on {metrics['test_images']} images"
+    )
+    artifacts = {"checkpoint": checkpoint}
+    return run.register(kind=DENOISER_KIND, config=config, metrics=metrics, artifacts=artifacts, card=card)
+
+
+def _dae_epoch_describe(entry: dict) -> str:
+    psnr = f", val PSNR {entry['val_psnr']:.2f} dB" if "val_psnr" in entry else ""
+    return f"epoch {entry['epoch']}/{entry['epochs']}: loss {entry['loss']:.5f}{psnr}"

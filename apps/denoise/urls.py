@@ -4,6 +4,7 @@ from apps.denoise import apis, views
 
 api_urlpatterns = [
     path("denoise/", apis.DenoiseCreateApi.as_view(), name="api-denoise"),
+    path("denoise/demo/", apis.DaeDemoApi.as_view(), name="api-denoise-demo"),
     path("denoise/<uuid:request_id>/", apis.DenoiseDetailApi.as_view(), name="api-denoise-detail"),
 ]
 

@@ -8,8 +8,6 @@ renamed, so a redelivered or retried job never leaves half a file behind.
 from __future__ import annotations
 
 import io
-import os
-import tempfile
 import time
 import zlib
 from pathlib import Path
@@ -18,11 +16,11 @@ import numpy as np
 from django.conf import settings
 from PIL import Image
 
-from apps.core.artifacts import artifact_verify
-from apps.core.device import VersionCache, device_resolve
+from apps.core.device import device_resolve
+from apps.core.loading import model_loaded
+from apps.core.ml.files import atomic_write
 from apps.denoise.models import DenoiseRequest
 
-MODELS = VersionCache(size=2)
 TILE, OVERLAP, BATCH = 256, 32, 4  # 4 tiles of 256² per step: a few hundred MB whatever the image size
 
 
@@ -30,9 +28,7 @@ def model_get(version):
     """The version's model, loaded once per worker process (checked against its sha256 first)."""
     from apps.denoise.ml.checkpoint import denoiser_load
 
-    info = version.artifacts["checkpoint"]
-    device = device_resolve()
-    return MODELS.get((version.id, info["sha256"], device), lambda: denoiser_load(artifact_verify(info), device))
+    return model_loaded(version, lambda path: denoiser_load(path, device_resolve()))
 
 
 def _media(relpath: str) -> Path:
@@ -61,11 +57,7 @@ def image_save(relpath: str, image: np.ndarray, fmt: str) -> str:
         Image.fromarray(image).save(data, format="PNG")
         relpath = str(Path(relpath).with_suffix(".png"))
         target = _media(relpath)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data.getvalue())
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, target)
+    atomic_write(target, data.getvalue())
     return relpath
 
 

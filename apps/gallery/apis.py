@@ -5,7 +5,6 @@ Starting work is open to anonymous visitors but throttled per client (the "galle
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
@@ -13,10 +12,10 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from apps.core.serializers import ErrorSerializer, JobSerializer
+from apps.core.pagination import page_get
+from apps.core.serializers import JobSerializer, error_responses
 from apps.gallery import selectors, services
 from apps.gallery.serializers import (
-    DenoiseDemoRequestSerializer,
     GeneratedImageSerializer,
     GenerateRequestSerializer,
     ImagePageSerializer,
@@ -26,8 +25,8 @@ from apps.gallery.serializers import (
     ReconstructRequestSerializer,
 )
 
-READ_ERRORS = {code: ErrorSerializer for code in (400, 404, 429)}
-START_ERRORS = {code: ErrorSerializer for code in (400, 403, 404, 409, 429, 503)}
+READ_ERRORS = error_responses(400, 404, 429)
+START_ERRORS = error_responses(400, 403, 404, 409, 429, 503)
 
 
 def _body(serializer_class, request) -> dict:
@@ -57,19 +56,8 @@ class ImageListApi(APIView):
         images = selectors.image_list(
             label=q["label"], model_version=q["model_version"], kind=q["kind"], job=q["job"], dataset=q["dataset"]
         )
-        paginator = Paginator(images, q["page_size"])
-        page = paginator.get_page(q["page"])
-        return Response(
-            {
-                "count": paginator.count,
-                "page": page.number,
-                "pages": paginator.num_pages,
-                "page_size": q["page_size"],
-                "next": page.next_page_number() if page.has_next() else None,
-                "previous": page.previous_page_number() if page.has_previous() else None,
-                "results": GeneratedImageSerializer(page.object_list, many=True).data,
-            }
-        )
+        page = page_get(images, page=q["page"], page_size=q["page_size"])
+        return Response(page.body(GeneratedImageSerializer(page.results, many=True).data))
 
 
 class ImageDetailApi(APIView):
@@ -121,14 +109,3 @@ class ReconstructApi(_StartApi):
     def post(self, request):
         data = _body(ReconstructRequestSerializer, request)
         return self._accepted(services.gallery_reconstruct_start(user=request.user, **data))
-
-
-class DenoiseDemoApi(_StartApi):
-    @extend_schema(
-        request=DenoiseDemoRequestSerializer,
-        responses={202: JobSerializer, **START_ERRORS},
-        summary="The denoising-autoencoder demo: noisy test images and the model's clean-up",
-    )
-    def post(self, request):
-        data = _body(DenoiseDemoRequestSerializer, request)
-        return self._accepted(services.gallery_denoise_demo_start(user=request.user, **data))

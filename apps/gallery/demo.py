@@ -1,7 +1,7 @@
 """The gallery's part of `seed_demo`: register the shipped weights, else start quick training jobs.
 
 Shipped weights live in apps/gallery/weights/ (written by `manage.py gallery_export_weights`):
-one fp16 checkpoint per role and data set, `weights.json` (what seed_demo reads) and
+one fp16 checkpoint per slot and data set, `weights.json` (what seed_demo reads) and
 MODEL_CARD.md (what people read). Registering needs no torch: the file is checked against its
 sha256 and copied into the artifact folder as it is.
 """
@@ -9,25 +9,20 @@ sha256 and copied into the artifact folder as it is.
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
-from django.db import transaction
-
 from apps.core import services as core_services
-from apps.core.artifacts import artifact_write, file_sha256
-from apps.core.models import ACTIVE_STATUSES, ActiveModel, Job, ModelVersion
-from apps.gallery.ml.datasets import DatasetNotFoundError, dataset_files
-from apps.gallery.roles import DEFAULT_DATASET, MODEL_ROLES
+from apps.core.ml.image_datasets import dataset_available
+from apps.core.models import ModelVersion
+from apps.core.selectors import job_active, model_versions_active
+from apps.gallery.slots import DEFAULT_DATASET, SLOT_FOR_MODEL, VAE_KIND
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 MANIFEST_NAME = "weights.json"
 # Small enough for `make run` on a 2-core CPU to finish within minutes; good enough to look at.
 QUICK_TRAINING = {
-    "conv": {"epochs": 4, "train_count": 20000, "width": 16, "hidden": 128, "test_count": 1000, "iwae_k": 20},
-    "conditional": {"epochs": 4, "train_count": 20000, "width": 16, "hidden": 128, "test_count": 1000, "iwae_k": 20},
-    "latent2d": {"epochs": 4, "train_count": 20000, "width": 16, "hidden": 128, "test_count": 1000, "iwae_k": 20},
-    "dae": {"epochs": 2, "train_count": 10000, "width": 16, "test_count": 500},
+    model: {"epochs": 4, "train_count": 20000, "width": 16, "hidden": 128, "test_count": 1000, "iwae_k": 20}
+    for model in ("conv", "conditional", "latent2d")
 }
 
 
@@ -37,44 +32,20 @@ def weights_manifest(folder: Path = WEIGHTS_DIR) -> list[dict]:
 
 
 def weights_register(*, entry: dict, folder: Path = WEIGHTS_DIR) -> tuple[ModelVersion, bool]:
-    """(version, created): the shipped checkpoint as a ModelVersion, activated when its role has none.
-
-    Registering the same file twice finds the first registration (same kind, data set, sha256).
-    """
-    source = folder / entry["file"]
-    sha = file_sha256(source)
-    if sha != entry["sha256"]:
-        raise ValueError(f"{source}: sha256 {sha} differs from the model card's {entry['sha256']}")
-    kind, dataset = entry["kind"], entry["dataset"]
-    for version in ModelVersion.objects.filter(kind=kind, dataset=dataset):
-        if version.artifact_sha256() == sha:
-            return version, False
-    checkpoint = artifact_write(
-        f"gallery/{dataset}/shipped/{sha[:12]}-{entry['file']}", lambda path: shutil.copyfile(source, path)
+    """(version, created): a shipped checkpoint as a ModelVersion, active when its slot has none yet."""
+    return core_services.model_version_register_file(
+        source=folder / entry["file"],
+        sha256=entry["sha256"],
+        relpath=f"vae/{entry['dataset']}/shipped/{entry['sha256'][:12]}-{entry['file']}",
+        kind=entry["kind"],
+        slot=entry["slot"],
+        dataset=entry["dataset"],
+        name=entry["name"],
+        config=entry["config"],
+        metrics=entry.get("metrics", {}),
+        history=entry.get("history", []),
+        card=f"Shipped weights ({entry['file']}, fp16). {entry.get('card', '')} Made by: {entry.get('command')}",
     )
-    with transaction.atomic():
-        version = core_services.model_version_create(
-            kind=kind,
-            dataset=dataset,
-            name=entry["name"],
-            config=entry["config"],
-            metrics=entry.get("metrics", {}),
-            history=entry.get("history", []),
-            artifacts={"checkpoint": checkpoint},
-            card=f"Shipped weights ({entry['file']}, fp16). {entry.get('card', '')} Made by: {entry.get('command')}",
-        )
-        if not ActiveModel.objects.filter(kind=kind, dataset=dataset).exists():
-            core_services.model_version_activate(model_version=version)
-    return version, True
-
-
-def data_available(dataset: str) -> bool:
-    try:
-        for split in ("train", "test"):
-            dataset_files(dataset, split, download=False)
-        return True
-    except DatasetNotFoundError:
-        return False
 
 
 def demo_seed(*, out, train: bool = True) -> None:
@@ -87,11 +58,11 @@ def demo_seed(*, out, train: bool = True) -> None:
         if created:
             out.write(f"Gallery: registered the shipped {version} from {entry['file']}")
     dataset = DEFAULT_DATASET
-    missing = [m for m, role in MODEL_ROLES.items() if m in QUICK_TRAINING]
-    missing = [m for m in missing if not ActiveModel.objects.filter(kind=MODEL_ROLES[m], dataset=dataset).exists()]
+    active = model_versions_active(kind=VAE_KIND)
+    missing = [model for model in QUICK_TRAINING if (dataset, SLOT_FOR_MODEL[model]) not in active]
     if not missing:
         return
-    if not data_available(dataset):
+    if not dataset_available(dataset):
         # No download from here: seed_demo must not hang on a machine without internet. The
         # first `train vae` downloads the files where there is internet.
         out.write(
@@ -99,11 +70,10 @@ def demo_seed(*, out, train: bool = True) -> None:
             "shipped weights: the gallery stays empty until `manage.py train vae` has run (it downloads the data)."
         )
         return
-    busy = set(Job.objects.filter(kind="train.vae", status__in=ACTIVE_STATUSES).values_list("params__model", flat=True))
     if not train:
         return
     for model in missing:
-        if model in busy:
+        if job_active(kind="train.vae", dataset=dataset, model=model) is not None:
             continue
         job = core_services.training_job_start(kind="vae", dataset=dataset, model=model, config=QUICK_TRAINING[model])
         out.write(f"Gallery: started quick training of the {model} VAE on {dataset}: /jobs/{job.id}/")

@@ -1,28 +1,25 @@
-"""Reads for the gallery: active models per role, images with filters, the page's state."""
+"""Reads for the gallery: its active models per slot, images with filters, the page's state."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.db.models import QuerySet
-from rest_framework.exceptions import NotFound
 
-from apps.core.models import ACTIVE_STATUSES, ActiveModel, Job, ModelVersion
-from apps.gallery.ml.datasets import dataset_class_names
+from apps.core.errors import NotFound
+from apps.core.ml.image_datasets import dataset_class_names
+from apps.core.models import ACTIVE_STATUSES, Job, ModelVersion
+from apps.core.selectors import model_versions_active
 from apps.gallery.models import GeneratedImage, ImageKind
-from apps.gallery.roles import DATASETS, DEFAULT_DATASET, ROLES
-
-
-def gallery_model_active(*, dataset: str, role: str) -> ModelVersion | None:
-    active = ActiveModel.objects.select_related("model_version").filter(kind=role, dataset=dataset).first()
-    return active.model_version if active else None
+from apps.gallery.slots import DATASETS, DEFAULT_DATASET, VAE_KIND
 
 
 def gallery_models_active() -> dict[str, dict[str, ModelVersion]]:
-    """{dataset: {role: version}} of every active gallery model."""
+    """{dataset: {slot: version}} of every active gallery model."""
     out: dict[str, dict[str, ModelVersion]] = {}
-    for active in ActiveModel.objects.select_related("model_version").filter(kind__in=ROLES, dataset__in=DATASETS):
-        out.setdefault(active.dataset, {})[active.kind] = active.model_version
+    for (dataset, slot), version in model_versions_active(kind=VAE_KIND).items():
+        if dataset in DATASETS:
+            out.setdefault(dataset, {})[slot] = version
     return out
 
 
@@ -65,7 +62,7 @@ def image_get(*, image_id: int) -> GeneratedImage:
 
 def gallery_versions() -> QuerySet[ModelVersion]:
     """Model versions that have images in the gallery (the page's filter)."""
-    return ModelVersion.objects.filter(kind__in=ROLES, gallery_images__isnull=False).distinct()
+    return ModelVersion.objects.filter(kind=VAE_KIND, gallery_images__isnull=False).distinct()
 
 
 def gallery_labels() -> list[str]:
@@ -89,21 +86,32 @@ def gallery_state(*, dataset: str) -> dict[str, Any]:
     return {
         "dataset": dataset,
         "class_names": dataset_class_names(dataset),
-        "models": {role.replace("-", "_"): active.get(role) for role in ROLES},
+        "models": active,  # {slot: version}: default, conditional, latent2d
         "latent_map": latest_images(kind=ImageKind.LATENT_MAP, dataset=dataset)[:1],
         "reconstructions": latest_images(kind=ImageKind.RECONSTRUCTION, dataset=dataset),
-        "denoised": latest_images(kind=ImageKind.DENOISED, dataset=dataset),
         "training": training_jobs_active(),
+    }
+
+
+def home_card() -> dict:
+    from django.urls import reverse
+
+    return {
+        "title": "Image gallery",
+        "url": reverse("gallery:gallery"),
+        "description": "A variational autoencoder trained on Fashion-MNIST and MNIST: generate new images "
+        "(ask for sneakers or a 7), walk the latent space between two, explore the 2-D latent map.",
+        "lines": home_card_lines(),
     }
 
 
 def home_card_lines() -> list[str]:
     lines = []
-    for dataset, roles in sorted(gallery_models_active().items()):
-        for role, version in sorted(roles.items()):
+    for dataset, slots in sorted(gallery_models_active().items()):
+        for slot, version in sorted(slots.items()):
             nll = version.metrics.get("iwae_nll")
             shown = f"IWAE NLL {nll:.1f} nats" if isinstance(nll, int | float) else "not evaluated"
-            lines.append(f"{dataset}: {version.name} v{version.version} ({role}) · {shown}")
+            lines.append(f"{dataset}: {version.name} v{version.version} ({slot}) · {shown}")
     count = GeneratedImage.objects.count()
     if lines:
         lines.append(f"{count:,} images in the gallery")

@@ -5,18 +5,30 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from apps.core.params import SEED_MAX
+from apps.core.serializers import PageQuerySerializer, PageSerializer
 from apps.gallery.models import GeneratedImage, ImageKind
-from apps.gallery.params import COUNT_MAX, GRID_MAX, GRID_MIN, RECONSTRUCT_MAX, SEED_MAX, STEPS_MAX, STEPS_MIN
-from apps.gallery.roles import DATASETS
+from apps.gallery.params import (
+    COUNT_MAX,
+    GRID_MAX,
+    GRID_MIN,
+    RECONSTRUCT_MAX,
+    SPAN_MAX,
+    STEPS_MAX,
+    STEPS_MIN,
+    TEMPERATURE_MAX,
+)
+from apps.gallery.slots import DATASETS
 
 # --- input ---------------------------------------------------------------------------------------
 
 
-class ImageQuerySerializer(serializers.Serializer):
-    page = serializers.IntegerField(min_value=1, max_value=1_000_000, default=1)
+class ImageQuerySerializer(PageQuerySerializer):
     page_size = serializers.IntegerField(min_value=1, max_value=100, default=24)
     label = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
-    model_version = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
+    model_version = serializers.IntegerField(
+        min_value=1, max_value=2**63 - 1, required=False, allow_null=True, default=None
+    )  # a larger id cannot be in the table and would overflow the database's integer
     kind = serializers.ChoiceField(choices=ImageKind.choices, required=False, allow_blank=True, default="")
     job = serializers.UUIDField(required=False, allow_null=True, default=None)
     dataset = serializers.ChoiceField(choices=list(DATASETS), required=False, allow_blank=True, default="")
@@ -41,11 +53,11 @@ class GenerateRequestSerializer(serializers.Serializer):
     )
     temperature = serializers.FloatField(
         min_value=0.0,
-        max_value=3.0,
+        max_value=TEMPERATURE_MAX,
         required=False,
         allow_null=True,
         default=None,
-        help_text="in (0, 3]; scales the latent noise (default 1)",
+        help_text=f"in (0, {TEMPERATURE_MAX:g}]; scales the latent noise (default 1)",
     )
     label = serializers.CharField(
         max_length=64,
@@ -58,8 +70,8 @@ class GenerateRequestSerializer(serializers.Serializer):
     dataset = DatasetField()
 
     def validate_temperature(self, value: float | None) -> float | None:
-        if value is not None and not 0 < value <= 3:
-            raise serializers.ValidationError(f"must be in (0, 3], not {value}")
+        if value is not None and not 0 < value <= TEMPERATURE_MAX:
+            raise serializers.ValidationError(f"must be in (0, {TEMPERATURE_MAX:g}], not {value}")
         return value
 
 
@@ -72,7 +84,7 @@ class InterpolateRequestSerializer(serializers.Serializer):
 class LatentMapRequestSerializer(serializers.Serializer):
     dataset = DatasetField()
     grid = serializers.IntegerField(min_value=GRID_MIN, max_value=GRID_MAX, default=20)
-    span = serializers.FloatField(min_value=0.1, max_value=10.0, default=2.5, help_text="the map covers ±span")
+    span = serializers.FloatField(min_value=0.1, max_value=SPAN_MAX, default=2.5, help_text="the map covers ±span")
 
 
 class ReconstructRequestSerializer(serializers.Serializer):
@@ -81,15 +93,6 @@ class ReconstructRequestSerializer(serializers.Serializer):
     seed = serializers.IntegerField(
         min_value=0, max_value=SEED_MAX, required=False, allow_null=True, default=None, help_text="picks test images"
     )
-
-
-class DenoiseDemoRequestSerializer(serializers.Serializer):
-    dataset = DatasetField()
-    count = serializers.IntegerField(min_value=1, max_value=RECONSTRUCT_MAX, default=8)
-    noise_std = serializers.FloatField(
-        min_value=0.0, max_value=1.0, required=False, allow_null=True, default=None, help_text="in (0, 1]"
-    )
-    seed = serializers.IntegerField(min_value=0, max_value=SEED_MAX, required=False, allow_null=True, default=None)
 
 
 # --- output --------------------------------------------------------------------------------------
@@ -123,11 +126,5 @@ class GeneratedImageSerializer(serializers.ModelSerializer):
         return image.latent
 
 
-class ImagePageSerializer(serializers.Serializer):
-    count = serializers.IntegerField()
-    page = serializers.IntegerField()
-    pages = serializers.IntegerField()
-    page_size = serializers.IntegerField()
-    next = serializers.IntegerField(allow_null=True)
-    previous = serializers.IntegerField(allow_null=True)
+class ImagePageSerializer(PageSerializer):
     results = GeneratedImageSerializer(many=True)

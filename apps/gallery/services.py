@@ -6,8 +6,6 @@ No torch here: images arrive as uint8 NumPy arrays and leave as PNG files throug
 from __future__ import annotations
 
 import io
-import os
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +16,7 @@ from django.conf import settings
 from django.db import transaction
 from PIL import Image
 
+from apps.core.ml.files import atomic_write
 from apps.core.models import Job, ModelVersion
 from apps.core.services import job_create
 from apps.gallery.models import GeneratedImage
@@ -46,13 +45,6 @@ def gallery_latent_map_start(*, dataset: str = "", grid: int = 20, span: float =
 
 def gallery_reconstruct_start(*, dataset: str = "", count: int = 8, seed: int | None = None, user=None) -> Job:
     return job_create(kind="gallery.reconstruct", params={"dataset": dataset, "count": count, "seed": seed}, user=user)
-
-
-def gallery_denoise_demo_start(
-    *, dataset: str = "", count: int = 8, noise_std: float | None = None, seed: int | None = None, user=None
-) -> Job:
-    params = {"dataset": dataset, "count": count, "noise_std": noise_std, "seed": seed}
-    return job_create(kind="gallery.denoise_demo", params=params, user=user)
 
 
 # --- worker side: PNG files and their rows ---------------------------------------------------
@@ -89,18 +81,7 @@ def png_decode(path: Path) -> np.ndarray:
 
 def media_write(relpath: str, data: bytes) -> Path:
     """Write under MEDIA_ROOT through a temporary name and one rename: never a half-written PNG."""
-    final = Path(settings.MEDIA_ROOT) / relpath
-    final.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".png", dir=final.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, final)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return final
+    return atomic_write(Path(settings.MEDIA_ROOT) / relpath, data)
 
 
 def image_path(image: GeneratedImage) -> Path:

@@ -9,7 +9,6 @@ api_urlpatterns = [
     path("gallery/interpolate/", apis.InterpolateApi.as_view(), name="api-gallery-interpolate"),
     path("gallery/latent-map/", apis.LatentMapApi.as_view(), name="api-gallery-latent-map"),
     path("gallery/reconstruct/", apis.ReconstructApi.as_view(), name="api-gallery-reconstruct"),
-    path("gallery/denoise-demo/", apis.DenoiseDemoApi.as_view(), name="api-gallery-denoise-demo"),
 ]
 
 # Included under the "gallery" namespace by aeweb/urls.py.

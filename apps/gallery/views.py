@@ -9,7 +9,7 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 
 from apps.gallery import selectors
 from apps.gallery.models import ImageKind
-from apps.gallery.roles import DATASETS
+from apps.gallery.slots import DATASETS
 
 PAGE_SIZE = 48
 
@@ -41,7 +41,6 @@ def gallery_page(request):
             "interpolate": reverse("api-gallery-interpolate"),
             "latentMap": reverse("api-gallery-latent-map"),
             "reconstruct": reverse("api-gallery-reconstruct"),
-            "denoiseDemo": reverse("api-gallery-denoise-demo"),
         },
     }
     context = {

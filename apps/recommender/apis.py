@@ -1,4 +1,4 @@
-"""The recommender's REST endpoints: thin views over selectors, explicit serializers, one error shape."""
+"""The recommender's REST endpoints: thin views over selectors and serving, explicit serializers, one error shape."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.core.serializers import ErrorSerializer
-from apps.recommender import selectors
+from apps.core.pagination import page_get
+from apps.core.serializers import error_responses
+from apps.recommender import selectors, serving
 from apps.recommender.serializers import (
     DatasetSerializer,
     DatasetUserSerializer,
@@ -28,8 +29,8 @@ from apps.recommender.serializers import (
     k_parse,
 )
 
-READ_ERRORS = {code: ErrorSerializer for code in (400, 404, 429)}
-MODEL_ERRORS = {code: ErrorSerializer for code in (400, 404, 409, 429, 503)}
+READ_ERRORS = error_responses(400, 404, 429)
+MODEL_ERRORS = error_responses(400, 404, 409, 429, 503)
 USER_PARAM = OpenApiParameter("user", str, OpenApiParameter.PATH, description="the user id as in the data set")
 
 
@@ -43,19 +44,6 @@ def _json_response(body: str) -> HttpResponse:
     """A body already in the documented shape, joined from JSON encoded once per model version: the
     recommendation endpoints are the hot path, and a serializer pass would cost more than the model."""
     return HttpResponse(body.encode(), content_type="application/json")
-
-
-def _page_body(page: selectors.Page, serializer_class, **extra) -> dict:
-    return {
-        **extra,
-        "count": page.count,
-        "page": page.page,
-        "pages": page.pages,
-        "page_size": page.page_size,
-        "next": page.next,
-        "previous": page.previous,
-        "results": serializer_class(page.results, many=True).data,
-    }
 
 
 class DatasetListApi(APIView):
@@ -79,8 +67,8 @@ class DatasetItemListApi(APIView):
         query = _query(ItemQuerySerializer, request)
         dataset = selectors.dataset_get(slug=slug)
         items = selectors.item_list(dataset=dataset, search=query["search"], order=query["order"])
-        page = selectors.page_get(items, page=query["page"], page_size=query["page_size"])
-        return Response(_page_body(page, ItemSerializer, dataset=slug))
+        page = page_get(items, page=query["page"], page_size=query["page_size"])
+        return Response(page.body(ItemSerializer(page.results, many=True).data, dataset=slug))
 
 
 class DatasetUserListApi(APIView):
@@ -93,8 +81,8 @@ class DatasetUserListApi(APIView):
         query = _query(UserQuerySerializer, request)
         dataset = selectors.dataset_get(slug=slug)
         users = selectors.user_list(dataset=dataset, search=query["search"])
-        page = selectors.page_get(users, page=query["page"], page_size=query["page_size"])
-        return Response(_page_body(page, DatasetUserSerializer, dataset=slug))
+        page = page_get(users, page=query["page"], page_size=query["page_size"])
+        return Response(page.body(DatasetUserSerializer(page.results, many=True).data, dataset=slug))
 
 
 class DatasetUserRatingsApi(APIView):
@@ -107,8 +95,8 @@ class DatasetUserRatingsApi(APIView):
         query = _query(RatingsQuerySerializer, request)
         dataset_user = selectors.user_get(dataset=selectors.dataset_get(slug=slug), user=user)
         ratings = selectors.user_ratings(user=dataset_user)
-        page = selectors.page_get(ratings, page=query["page"], page_size=query["page_size"])
-        return Response(_page_body(page, RatingSerializer, dataset=slug, user=user))
+        page = page_get(ratings, page=query["page"], page_size=query["page_size"])
+        return Response(page.body(RatingSerializer(page.results, many=True).data, dataset=slug, user=user))
 
 
 class UserRecommendationsApi(APIView):
@@ -118,7 +106,7 @@ class UserRecommendationsApi(APIView):
         summary="A data set user's recommendations (never an item they rated), with reasons",
     )
     def get(self, request, slug: str, user: str):
-        recs = selectors.recommendations_user(slug=slug, user=user, k=k_parse(request.query_params))
+        recs = serving.recommendations_user(slug=slug, user=user, k=k_parse(request.query_params))
         return _json_response(recs.as_json())
 
 
@@ -131,7 +119,7 @@ class FoldinRecommendationsApi(APIView):
     def post(self, request, slug: str):
         body = FoldinRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        return _json_response(selectors.recommendations_foldin(slug=slug, **body.validated_data).as_json())
+        return _json_response(serving.recommendations_foldin(slug=slug, **body.validated_data).as_json())
 
 
 class ItemDetailApi(APIView):
@@ -147,4 +135,4 @@ class ItemSimilarApi(APIView):
         summary="Items the active model finds most similar to this one",
     )
     def get(self, request, item_id: int):
-        return Response(selectors.item_similar(item_id=item_id, k=k_parse(request.query_params)))
+        return Response(serving.item_similar(item_id=item_id, k=k_parse(request.query_params)))

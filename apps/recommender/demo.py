@@ -7,9 +7,10 @@ from pathlib import Path
 from django.conf import settings
 
 from apps.core import services as core_services
-from apps.core.models import ActiveModel, Job
+from apps.core.selectors import job_active, model_version_active
 from apps.recommender import services
 from apps.recommender.models import Dataset
+from apps.recommender.selectors import RECOMMENDER_KIND, TRAINING_JOB_KIND
 from apps.recommender.sources import ml100k_locate, synthetic_ratings_write
 
 
@@ -28,8 +29,8 @@ def demo_seed(*, out, train: bool = True) -> None:
             )
             Dataset.objects.filter(pk=dataset.pk).update(is_synthetic=True)
     out.write(f"Data set {dataset.slug}: {dataset.n_users} users, {dataset.n_items} items, {dataset.n_ratings} ratings")
-    has_model = ActiveModel.objects.filter(kind="recommender", dataset=dataset.slug).exists()
-    busy = Job.objects.filter(kind="train.recommender", status__in=["queued", "running"]).exists()
+    has_model = model_version_active(kind=RECOMMENDER_KIND, dataset=dataset.slug) is not None
+    busy = job_active(kind=TRAINING_JOB_KIND) is not None
     if train and not has_model and not busy:
         job = core_services.training_job_start(kind="recommender", dataset=dataset.slug, model="mult-vae")
         out.write(f"Started the first training job: /jobs/{job.id}/ (recommendations appear when it ends)")

@@ -9,15 +9,13 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.core.models import ModelVersion
+from apps.core.pagination import PAGE_SIZE_MAX
+from apps.core.serializers import PageQuerySerializer, PageSerializer
 from apps.recommender.models import Dataset, DatasetUser, Item, Rating
-from apps.recommender.selectors import FOLDIN_MAX_RATINGS, ITEM_ORDERS, K_DEFAULT, K_MAX, PAGE_SIZE_MAX
+from apps.recommender.selectors import ITEM_ORDERS
+from apps.recommender.serving import FOLDIN_MAX_RATINGS, K_DEFAULT, K_MAX
 
 # --- input ---------------------------------------------------------------------------------------
-
-
-class PageQuerySerializer(serializers.Serializer):
-    page = serializers.IntegerField(min_value=1, max_value=1_000_000, default=1)
-    page_size = serializers.IntegerField(min_value=1, max_value=PAGE_SIZE_MAX, default=20)
 
 
 class ItemQuerySerializer(PageQuerySerializer):
@@ -62,7 +60,7 @@ class FoldinRequestSerializer(serializers.Serializer):
 
     The fields document the shape; `to_internal_value` checks it by hand, because DRF's nested
     list validation costs milliseconds per hundred ratings and this endpoint must stay lean.
-    Item ids and the rating scale are checked against the model (selectors.foldin_ratings_check).
+    Item ids and the rating scale are checked against the model (serving.foldin_ratings_check).
     """
 
     ratings = FoldinRatingSerializer(many=True, min_length=1, max_length=FOLDIN_MAX_RATINGS)
@@ -178,15 +176,6 @@ class RatingSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PageSerializer(serializers.Serializer):
-    count = serializers.IntegerField()
-    page = serializers.IntegerField()
-    pages = serializers.IntegerField()
-    page_size = serializers.IntegerField()
-    next = serializers.IntegerField(allow_null=True, help_text="the next page's number")
-    previous = serializers.IntegerField(allow_null=True)
-
-
 class ItemPageSerializer(PageSerializer):
     dataset = serializers.CharField()
     results = ItemSerializer(many=True)
@@ -210,6 +199,10 @@ class RecommendationSerializer(serializers.Serializer):
 
 
 class RecommendationsSerializer(serializers.Serializer):
+    """The recommendations response, for the OpenAPI schema only: the endpoints answer the JSON that
+    `serving.Recommendations.as_json` joins from pre-encoded fragments (serializing here would cost
+    more than the model), and a test validates such bodies against this schema."""
+
     dataset = serializers.CharField()
     user = serializers.CharField(allow_null=True, help_text="null for a fold-in (a visitor)")
     model = ModelRefSerializer()

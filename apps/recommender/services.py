@@ -25,7 +25,7 @@ Progress = Callable[[float], None]
 
 
 class DatasetExists(Conflict):
-    default_code = "dataset_exists"
+    code = "dataset_exists"
 
 
 def dataset_slug_default(path: Path) -> str:

@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from apps.core.artifacts import artifact_write
-from apps.core.device import device_resolve
-from apps.core.services import model_version_create
+from apps.core.training import TrainingRun
 from apps.recommender.models import Dataset, DatasetUser, Item, Rating
 
 
@@ -36,55 +34,45 @@ def recommender_train_job(job, reporter) -> dict:
 
     from apps.recommender.ml.train import TrainConfig, recommender_train
 
-    dataset = Dataset.objects.get(slug=job.params["dataset"])
-    model_name = job.params["model"]
-    overrides = dict(job.params.get("config") or {})
-    activate = bool(overrides.pop("activate", True))
-    config = TrainConfig.from_dict({**overrides, "model": model_name})
-    reporter.update(progress=0.01, message=f"Loading {dataset.n_ratings} ratings")
+    run = TrainingRun(job, reporter, training="recommender")
+    dataset = Dataset.objects.get(slug=run.dataset)
+    config = TrainConfig.from_dict({**run.settings, "model": run.model})
+    run.progress(0.01, f"Loading {dataset.n_ratings} ratings")
     user_index, item_index, rating, user_pk, item_pk = ratings_arrays(dataset)
 
-    def on_epoch(entry: dict) -> None:
-        fraction = entry["epoch"] / max(1, entry.get("epochs") or 1)
+    def describe(entry: dict) -> str:
         shown = ", ".join(f"{k} {v:.4f}" for k, v in entry.items() if isinstance(v, float) and k != "seconds")
-        reporter.update(progress=0.02 + 0.9 * fraction, message=f"epoch {entry['epoch']}: {shown}", epoch=entry)
+        return f"epoch {entry['epoch']}: {shown}"
 
-    device = device_resolve()
     result = recommender_train(
-        user_index, item_index, rating, len(user_pk), len(item_pk), config, device=device, on_epoch=on_epoch
+        user_index,
+        item_index,
+        rating,
+        len(user_pk),
+        len(item_pk),
+        config,
+        device=run.device,
+        on_epoch=run.epoch_reporter(0.02, 0.92, describe),
     )
-    reporter.update(progress=0.95, message="Saving the model and the serving arrays")
-    folder = f"recommender/{dataset.slug}/{job.id}"
-    checkpoint = artifact_write(f"{folder}/model.pt", lambda path: torch.save(result.state, path))
+    run.progress(0.95, "Saving the model and the serving arrays")
+    checkpoint = run.artifact_write("model.pt", lambda path: torch.save(result.state, path))
     serving_arrays = {
         **result.serving,
         "db_user_ids": user_pk.astype(np.int64),
         "db_item_ids": item_pk.astype(np.int64),
     }
-    serving = artifact_write(f"{folder}/serving.npz", lambda path: np.savez(path, **serving_arrays))
-    version = model_version_create(
+    serving = run.artifact_write("serving.npz", lambda path: np.savez(path, **serving_arrays))
+    # The job's result keeps the `train --sync` contract (DESIGN.md): model_version, version,
+    # metrics, baselines, activated.
+    return run.register(
         kind="recommender",
-        dataset=dataset.slug,
-        name=model_name,
-        config={**result.config, "overrides": overrides, "device": device},
+        config=result.config,
         metrics=result.metrics,
         baselines=result.baselines,
         history=result.history,
         artifacts={"checkpoint": checkpoint, "serving": serving},
-        job=job,
         card=(
-            f"{model_name} on {dataset.name} ({dataset.n_users} users, {dataset.n_items} items, "
-            f"{dataset.n_ratings} ratings); best epoch {result.best_epoch}; trained on {device}; "
-            f"reproduce: manage.py train recommender --dataset {dataset.slug} --model {model_name}"
-            + "".join(f" --set {k}={v}" for k, v in overrides.items())
+            f"{run.model} on {dataset.name} ({dataset.n_users} users, {dataset.n_items} items, "
+            f"{dataset.n_ratings} ratings); best epoch {result.best_epoch}"
         ),
-        activate=activate,
-        user=job.created_by,
     )
-    return {
-        "model_version": version.id,
-        "version": version.version,
-        "metrics": result.metrics,
-        "baselines": result.baselines,
-        "activated": activate,
-    }

@@ -2,41 +2,32 @@
 
 from __future__ import annotations
 
-import re
-
-from rest_framework.exceptions import NotFound
-
-from apps.core.errors import InvalidInput
+from apps.core.errors import InvalidInput, NotFound
+from apps.core.training import training_params_check
 from apps.recommender.ml.config import MODELS, TrainConfig
 from apps.recommender.models import Dataset
 
 DEFAULT_MODEL = "mult-vae"
 
 
-def training_params_validate(params: dict) -> dict:
-    """{"dataset", "model", "config"} with defaults filled in; 404/400 naming what is wrong."""
-    slug = params.get("dataset") or ""
+def dataset_resolve(slug: str, model: str = "") -> str:
+    """An imported data set's slug; without one, the first real data set (a synthetic one last)."""
     if not slug:
         first = Dataset.objects.order_by("is_synthetic", "slug").values_list("slug", flat=True).first()
         if first is None:
             raise InvalidInput("dataset", "no rating data set exists yet; import one with import_ratings")
-        slug = first
-    elif not Dataset.objects.filter(slug=slug).exists():
+        return first
+    if not Dataset.objects.filter(slug=slug).exists():
         raise NotFound(f"No rating data set {slug!r}.")
-    model = params.get("model") or DEFAULT_MODEL
-    if model not in MODELS:
-        raise InvalidInput("model", f"must be one of {', '.join(MODELS)}, not {model!r}")
-    config = params.get("config") or {}
-    if not isinstance(config, dict):
-        raise InvalidInput("config", "must be an object of training settings")
-    overrides = {key: value for key, value in config.items() if key != "activate"}
-    if "model" in overrides:
-        raise InvalidInput("config", "name the model in 'model', not inside 'config'")
-    try:
-        TrainConfig.from_dict({**overrides, "model": model})
-    except (ValueError, TypeError) as exc:
-        named = re.search(r"'(\w+)'", str(exc))
-        raise InvalidInput(f"config.{named.group(1)}" if named else "config", str(exc)) from None
-    if "activate" in config and not isinstance(config["activate"], bool):
-        raise InvalidInput("config.activate", "must be true or false")
-    return {"dataset": slug, "model": model, "config": config}
+    return slug
+
+
+def training_params_validate(params: dict) -> dict:
+    """{"dataset", "model", "config"} with defaults filled in; NotFound/InvalidInput naming what is wrong."""
+    return training_params_check(
+        params,
+        dataset_resolve=dataset_resolve,
+        models=MODELS,
+        default_model=DEFAULT_MODEL,
+        config_check=lambda dataset, model, settings: TrainConfig.from_dict({**settings, "model": model}),
+    )

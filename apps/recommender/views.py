@@ -3,6 +3,7 @@ keep working while the broker is down; live updates on the rate page go through 
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.core.paginator import Paginator
@@ -10,10 +11,10 @@ from django.db.models import Avg
 from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.csrf import ensure_csrf_cookie
-from rest_framework.exceptions import APIException, NotFound
 
+from apps.core.errors import ApplicationError, NotFound
 from apps.core.selectors import model_version_active
-from apps.recommender import selectors
+from apps.recommender import selectors, serving
 from apps.recommender.models import Dataset
 
 CATALOGUE_PAGE = 24
@@ -22,21 +23,21 @@ HISTORY_PAGE = 50
 
 
 def _found(fn, **kwargs):
-    """A selector's 404 as Django's (the API's NotFound would be a 500 outside DRF)."""
+    """A selector's NotFound as Django's 404 (outside DRF nothing else maps it)."""
     try:
         return fn(**kwargs)
     except NotFound as exc:
-        raise Http404(str(exc.detail)) from None
+        raise Http404(exc.message) from None
 
 
 def _model_state(dataset_slug: str, call, /, **kwargs) -> tuple[Any, dict[str, Any]]:
     """(result, {}) when the active model answers; (None, {"message", "job"}) when there is none yet."""
     try:
         return call(**kwargs), {}
-    except NotFound:
-        raise
-    except APIException as exc:  # no model yet (409), stale model (409), missing files (503)
-        return None, {"message": str(exc.detail), "job": selectors.training_job_active(slug=dataset_slug)}
+    except NotFound as exc:
+        raise Http404(exc.message) from None
+    except ApplicationError as exc:  # no model yet, stale model (409), missing files (503)
+        return None, {"message": exc.message, "job": selectors.training_job_active(slug=dataset_slug)}
 
 
 def datasets_page(request):
@@ -74,8 +75,8 @@ def user_page(request, slug: str, user: str):
     dataset = _found(selectors.dataset_get, slug=slug)
     dataset_user = _found(selectors.user_get, dataset=dataset, user=user)
     history = Paginator(selectors.user_ratings(user=dataset_user), HISTORY_PAGE).get_page(request.GET.get("page"))
-    recs, state = _model_state(slug, selectors.recommendations_user, slug=slug, user=user, k=20)
-    recs = recs.as_dict() if recs is not None else None
+    recs, state = _model_state(slug, serving.recommendations_user, slug=slug, user=user, k=20)
+    recs = json.loads(recs.as_json()) if recs is not None else None  # the API's body, rendered
     context = {"dataset": dataset, "dataset_user": dataset_user, "history": history, "recs": recs, "state": state}
     return render(request, "recommender/user.html", context)
 
@@ -83,7 +84,7 @@ def user_page(request, slug: str, user: str):
 def item_page(request, item_id: int):
     item = _found(selectors.item_get, item_id=item_id)
     mean = item.ratings.aggregate(mean=Avg("rating"))["mean"]
-    similar, state = _model_state(item.dataset.slug, selectors.item_similar, item_id=item_id, k=20)
+    similar, state = _model_state(item.dataset.slug, serving.item_similar, item_id=item_id, k=20)
     context = {"item": item, "mean_rating": mean, "similar": similar, "state": state}
     return render(request, "recommender/item.html", context)
 

@@ -1,5 +1,6 @@
 "use strict";
 // The denoising page: send the upload (or a sample) to the API, then go to the result page;
+// start the 28×28 demo and follow it with the shared <job-progress>, reloading when it is done;
 // on the result page, the before/after slider.
 (function () {
   const form = document.getElementById("denoise-form");
@@ -36,6 +37,30 @@
     });
     document.querySelectorAll(".sample").forEach((button) => {
       button.addEventListener("click", () => send({ sample: button.dataset.sample }));
+    });
+  }
+
+  // The 28×28 demo: the server renders the latest demo's rows, so a finished job reloads the page.
+  const demoButton = document.getElementById("dae-demo-button");
+  if (demoButton) {
+    const config = JSON.parse(document.getElementById("dae-demo-config").textContent);
+    const progress = document.getElementById("dae-demo-progress");
+    demoButton.addEventListener("click", async () => {
+      demoButton.disabled = true;
+      try {
+        const job = await window.aeweb.api(config.url, { method: "POST", body: config.body });
+        progress.innerHTML = "";
+        const el = document.createElement("job-progress");
+        el.dataset.job = job.id;
+        progress.append(el);
+        const done = await new Promise((resolve) =>
+          el.addEventListener("job-done", (e) => resolve(e.detail), { once: true }));
+        if (done.status === "succeeded") window.location.reload();
+      } catch (err) {
+        progress.textContent = err.message;
+      } finally {
+        demoButton.disabled = false;
+      }
     });
   }
 

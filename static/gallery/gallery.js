@@ -143,7 +143,6 @@
     });
   }
   reloadingJob("#latent-map-button", "#latent-map-progress", config.urls.latentMap, { dataset: config.dataset });
-  reloadingJob("#denoise-button", "#denoise-progress", config.urls.denoiseDemo, { dataset: config.dataset, count: 8 });
   reloadingJob("#reconstruct-button", "#reconstruct-progress", config.urls.reconstruct, { dataset: config.dataset, count: 8 });
 
   // The map is one PNG of grid×grid decoded tiles; the hovered tile is cut out and enlarged,

@@ -48,3 +48,49 @@ def test_sample_with_noise_to_result_and_slider(live_server, page, celery_worker
     clip = page.eval_on_selector(".compare-after", "el => getComputedStyle(el).clipPath")
     assert clip.startswith("inset(") and "50%" not in clip
     assert page.locator("#download-output").get_attribute("href").startswith("/media/denoise/")
+
+
+@pytest.mark.parametrize("width", [390, 1366])
+def test_the_28x28_demo_runs_and_fits_the_screen(width, live_server, browser, celery_worker, settings):
+    from django.core.cache import cache
+
+    from tests.conftest import DATA_DIR
+    from tests.integration.denoise.conftest import tiny_dae_register
+
+    if not (DATA_DIR / "fashion-mnist" / "t10k-images-idx3-ubyte.gz").exists():
+        pytest.skip("Fashion-MNIST not found (set AEWEB_DATA_DIR)")
+    cache.clear()
+    version = tiny_dae_register("fashion-mnist")  # random weights: the page's flow is what is tested
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    try:
+        page.goto(f"{live_server.url}/denoise/")
+        model = page.locator("#dae-model").inner_text()
+        assert f"dae v{version.version}" in model and "18.25 dB" in model
+        assert page.locator("#dae-rows").count() == 0  # no demo has run yet
+        page.click("#dae-demo-button")
+        page.wait_for_selector("#dae-demo-progress job-progress")
+        page.wait_for_selector("#dae-rows", timeout=120_000)  # the page reloads when the job is done
+
+        rows = page.locator(".dae-row")
+        assert rows.count() == 3
+        for row in ("clean", "noisy", "denoised"):
+            images = page.locator(f'.dae-row[data-row="{row}"] img')
+            assert images.count() == 8
+            for img in images.all():
+                assert img.evaluate("el => el.complete && el.naturalWidth") == 28
+        assert "dB" in page.locator("#dae-psnr").inner_text()
+        # Nothing sticks out of the page or the card, and the images keep their columns across rows.
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        card = page.locator("#dae-demo").bounding_box()
+        boxes = {row: [img.bounding_box() for img in page.locator(f'.dae-row[data-row="{row}"] img').all()]
+                 for row in ("clean", "noisy", "denoised")}  # fmt: skip
+        for row_boxes in boxes.values():
+            assert all(card["x"] <= b["x"] and b["x"] + b["width"] <= card["x"] + card["width"] for b in row_boxes)
+            assert len({round(b["y"]) for b in row_boxes}) == 1  # eight a line, at either width
+        assert [round(b["x"]) for b in boxes["clean"]] == [round(b["x"]) for b in boxes["denoised"]]
+        size = boxes["clean"][0]["width"]
+        assert 28 <= size <= 84 and (size == 84) == (width >= 800)
+    finally:
+        context.close()

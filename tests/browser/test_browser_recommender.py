@@ -8,7 +8,7 @@ from apps.core import services as core_services
 from apps.core.models import ActiveModel
 from apps.core.runner import job_execute
 from apps.recommender import services
-from apps.recommender.selectors import serving_cache_clear
+from apps.recommender.serving import serving_cache_clear
 from apps.recommender.sources import synthetic_ratings_write
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

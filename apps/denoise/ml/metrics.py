@@ -97,3 +97,15 @@ def ssim_rows(a: np.ndarray, b: np.ndarray, data_range: float = 255.0, rows: int
         total += ssim(a[lo:hi], b[lo:hi], data_range, sigma=sigma) * kept
         count += kept
     return total / count
+
+
+def psnr_per_image(a: np.ndarray, b: np.ndarray, data_range: float = 255.0) -> np.ndarray:
+    """psnr() of each image of two N×H×W batches (inf where a pair is identical).
+
+    Not psnr() of the whole batch: that is the PSNR of the mean squared error, which is lower than
+    the mean of the per-image values the 28×28 demo reports (and its trained versions recorded).
+    """
+    a, b = np.asarray(a), np.asarray(b)
+    if a.shape != b.shape or a.ndim != 3:
+        raise ValueError(f"expected two N×H×W batches of one shape, got {a.shape} and {b.shape}")
+    return np.array([psnr(x, y, data_range) for x, y in zip(a, b, strict=True)], dtype=np.float64)

@@ -1,7 +1,7 @@
 """The VAE gallery's pure ML package: no Django anywhere below this folder.
 
-Request-time modules (`idx`, `datasets`, `config`, `images`, `frechet`) import NumPy/SciPy only,
-so the web process can validate settings, name classes and parse labels; `models`, `bounds`,
-`train`, `evaluate`, `generate`, `checkpoint` and `denoising` need torch and are imported only
+Request-time modules (`config`, `images`, `frechet`) import NumPy/SciPy only (the data sets are
+apps.core.ml.image_datasets), so the web process can validate settings; `models`, `bounds`,
+`train`, `evaluate`, `generate` and `checkpoint` need torch and are imported only
 by workers.
 """

@@ -1,4 +1,4 @@
-"""Training settings of the gallery's VAEs and of the denoising demo, validated without torch.
+"""Training settings of the gallery's VAEs, validated without torch.
 
 The web process validates a job's settings with these classes before queueing it, so this
 module imports neither torch nor NumPy.
@@ -6,8 +6,9 @@ module imports neither torch nor NumPy.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
-from typing import Any
+from dataclasses import dataclass
+
+from apps.core.ml.config import Config, check
 
 # "conv": the gallery's default; "conditional": the same net told the class (ask for "sneakers");
 # "latent2d": the conv net with a 2-D latent space, for the latent map; "mlp": the classic
@@ -18,68 +19,8 @@ HIDDEN_DEFAULTS = {"conv": 256, "conditional": 256, "latent2d": 256, "mlp": 400}
 IMAGE_DATASETS = ("fashion-mnist", "mnist")
 
 
-class _FromDict:
-    """from_dict/to_dict shared by the config dataclasses: JSON and form spellings accepted."""
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any] | None):
-        """Build from JSON-like values (admin form, API body); ValueError names the bad key."""
-        data = dict(data or {})
-        known = {f.name: f for f in fields(cls)}  # type: ignore[arg-type]
-        unknown = sorted(set(data) - set(known))
-        if unknown:
-            raise ValueError(f"{unknown[0]}: unknown setting (known: {', '.join(sorted(known))})")
-        values = {key: _value_coerce(key, raw, known[key].type) for key, raw in data.items()}
-        return cls(**values)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)  # type: ignore[call-overload]
-
-
-_NULLS = (None, "", "none", "None", "null")
-
-
-def _value_coerce(key: str, raw: Any, annotation: Any) -> Any:
-    # Annotations are strings under `from __future__ import annotations`.
-    kind = str(annotation).replace(" ", "")
-    try:
-        if "None" in kind and raw in _NULLS:
-            return None
-        if kind.startswith("bool"):
-            if isinstance(raw, bool):
-                return raw
-            if isinstance(raw, str) and raw.lower() in ("true", "1", "yes", "on", "false", "0", "no", "off"):
-                return raw.lower() in ("true", "1", "yes", "on")
-            if isinstance(raw, int) and raw in (0, 1):
-                return bool(raw)
-            raise TypeError
-        if kind.startswith("int"):
-            if isinstance(raw, bool) or (isinstance(raw, float) and not raw.is_integer()):
-                raise TypeError
-            return int(raw)
-        if kind.startswith("float"):
-            if isinstance(raw, bool):
-                raise TypeError
-            value = float(raw)
-            if value != value or value in (float("inf"), float("-inf")):
-                raise ValueError
-            return value
-        if kind.startswith("str"):
-            if not isinstance(raw, str):
-                raise TypeError
-            return raw
-    except (TypeError, ValueError):
-        raise ValueError(f"{key}: cannot use {raw!r} as a value") from None
-    return raw
-
-
-def _check(ok: bool, key: str, message: str) -> None:
-    if not ok:
-        raise ValueError(f"{key}: {message}")
-
-
 @dataclass(frozen=True)
-class VaeConfig(_FromDict):
+class VaeConfig(Config):
     dataset: str = "fashion-mnist"  # names the classes a conditional model is asked for
     model: str = "conv"
     latent_dim: int | None = None  # None: the model's default (LATENT_DEFAULTS)
@@ -100,7 +41,7 @@ class VaeConfig(_FromDict):
     max_seconds: float | None = None  # stop after the epoch that passes this wall-clock budget
 
     def __post_init__(self) -> None:
-        _check(self.model in VAE_MODELS, "model", f"must be one of {', '.join(VAE_MODELS)}")
+        check(self.model in VAE_MODELS, "model", f"must be one of {', '.join(VAE_MODELS)}")
         if self.latent_dim is None:
             object.__setattr__(self, "latent_dim", LATENT_DEFAULTS[self.model])
         if self.hidden is None:
@@ -113,43 +54,18 @@ class VaeConfig(_FromDict):
 
 
 def vae_config_validate(config: VaeConfig) -> None:
-    """Raise ValueError naming the first setting out of range."""
-    _check(config.dataset in IMAGE_DATASETS, "dataset", f"must be one of {', '.join(IMAGE_DATASETS)}")
-    _check(1 <= config.latent_dim <= 512, "latent_dim", "must be in 1..512")
-    _check(config.model != "latent2d" or config.latent_dim == 2, "latent_dim", "must be 2 for the latent2d model")
-    _check(8 <= config.hidden <= 4096, "hidden", "must be in 8..4096")
-    _check(4 <= config.width <= 256, "width", "must be in 4..256")
-    _check(2 <= config.num_classes <= 1000, "num_classes", "must be in 2..1000")
-    _check(0 <= config.beta <= 100, "beta", "must be in [0, 100]")
-    _check(0 <= config.kl_warmup_epochs <= 10_000, "kl_warmup_epochs", "must be in 0..10000")
-    _check(1 <= config.epochs <= 10_000, "epochs", "must be in 1..10000")
-    _check(1 <= config.batch_size <= 8192, "batch_size", "must be in 1..8192")
-    _check(0 < config.lr <= 1.0, "lr", "must be in (0, 1]")
-    _check(config.lr_min is None or 0 <= config.lr_min <= config.lr, "lr_min", "must be in [0, lr] or null")
-    _check(0 <= config.val_fraction < 0.5, "val_fraction", "must be in [0, 0.5)")
-    _check(config.max_seconds is None or config.max_seconds > 0, "max_seconds", "must be positive or null")
-
-
-@dataclass(frozen=True)
-class DaeConfig(_FromDict):
-    """The denoising demo: a small convolutional autoencoder trained on noisy Fashion-MNIST."""
-
-    dataset: str = "fashion-mnist"
-    width: int = 32
-    noise_std: float = 0.3  # Gaussian noise on intensities in [0, 1], clipped back into range
-    epochs: int = 10
-    batch_size: int = 128
-    lr: float = 1e-3
-    val_fraction: float = 0.02
-    seed: int = 0
-    max_seconds: float | None = None
-
-    def __post_init__(self) -> None:
-        _check(self.dataset in IMAGE_DATASETS, "dataset", f"must be one of {', '.join(IMAGE_DATASETS)}")
-        _check(4 <= self.width <= 256, "width", "must be in 4..256")
-        _check(0 < self.noise_std <= 1.0, "noise_std", "must be in (0, 1]")
-        _check(1 <= self.epochs <= 10_000, "epochs", "must be in 1..10000")
-        _check(1 <= self.batch_size <= 8192, "batch_size", "must be in 1..8192")
-        _check(0 < self.lr <= 1.0, "lr", "must be in (0, 1]")
-        _check(0 <= self.val_fraction < 0.5, "val_fraction", "must be in [0, 0.5)")
-        _check(self.max_seconds is None or self.max_seconds > 0, "max_seconds", "must be positive or null")
+    """Raise ConfigError naming the first setting out of range."""
+    check(config.dataset in IMAGE_DATASETS, "dataset", f"must be one of {', '.join(IMAGE_DATASETS)}")
+    check(1 <= config.latent_dim <= 512, "latent_dim", "must be in 1..512")
+    check(config.model != "latent2d" or config.latent_dim == 2, "latent_dim", "must be 2 for the latent2d model")
+    check(8 <= config.hidden <= 4096, "hidden", "must be in 8..4096")
+    check(4 <= config.width <= 256, "width", "must be in 4..256")
+    check(2 <= config.num_classes <= 1000, "num_classes", "must be in 2..1000")
+    check(0 <= config.beta <= 100, "beta", "must be in [0, 100]")
+    check(0 <= config.kl_warmup_epochs <= 10_000, "kl_warmup_epochs", "must be in 0..10000")
+    check(1 <= config.epochs <= 10_000, "epochs", "must be in 1..10000")
+    check(1 <= config.batch_size <= 8192, "batch_size", "must be in 1..8192")
+    check(0 < config.lr <= 1.0, "lr", "must be in (0, 1]")
+    check(config.lr_min is None or 0 <= config.lr_min <= config.lr, "lr_min", "must be in [0, lr] or null")
+    check(0 <= config.val_fraction < 0.5, "val_fraction", "must be in [0, 0.5)")
+    check(config.max_seconds is None or config.max_seconds > 0, "max_seconds", "must be positive or null")

@@ -13,8 +13,9 @@ from typing import Any
 import numpy as np
 import torch
 
+from apps.core.ml.image_datasets import dataset_load
+
 from .bounds import elbo_terms, iwae_nll
-from .datasets import dataset_load
 from .models import VaeModel
 from .train import images_check
 

@@ -11,7 +11,8 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from .datasets import label_parse
+from apps.core.ml.image_datasets import label_parse
+
 from .images import images_tile, probabilities_to_uint8
 from .models import VaeModel
 from .train import images_check, images_to_tensor

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
-from typing import Any
+from dataclasses import dataclass
+
+from apps.core.ml.config import Config, check
 
 MODELS = ("mult-vae", "mult-dae", "ease", "recvae")
 
 
 @dataclass
-class TrainConfig:
-    """Every field has a default that works on MovieLens-sized data; see `from_dict` for checks.
+class TrainConfig(Config):
+    """Every field has a default that works on MovieLens-sized data; `validate` has the checks.
 
     Defaults differ from Liang et al.'s ML-20M run where small data needs it: with ~750
     training users a batch of 500 gives two updates per epoch, so the batch is smaller and
@@ -39,23 +40,11 @@ class TrainConfig:
     gamma: float = 0.005  # RecVAE: KL weight per item in the user's history
     encoder_epochs: int = 3  # RecVAE: encoder passes per epoch (then one decoder pass)
 
-    @classmethod
-    def from_dict(cls, d: dict[str, Any] | None) -> TrainConfig:
-        """Checked construction: raises ValueError naming the key for unknown keys or bad values."""
-        d = dict(d or {})
-        known = {f.name: f for f in fields(cls)}
-        for key in d:
-            if key not in known:
-                raise ValueError(f"unknown training setting {key!r}; known: {', '.join(sorted(known))}")
-        values = {key: _coerce(key, value, known[key].type) for key, value in d.items()}
-        config = cls(**values)
-        config.validate()
-        return config
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+    def __post_init__(self) -> None:
+        self.validate()
 
     def validate(self) -> None:
+        """ConfigError naming the first setting out of range; the trainer calls it again (fields can change)."""
         checks = [
             ("model", self.model in MODELS, f"one of {', '.join(MODELS)}"),
             ("epochs", self.epochs >= 1, ">= 1"),
@@ -75,32 +64,5 @@ class TrainConfig:
             ("encoder_epochs", self.encoder_epochs >= 1, ">= 1"),
         ]
         for key, ok, expected in checks:
-            if not ok:
-                raise ValueError(f"training setting {key!r} must be {expected}, got {getattr(self, key)!r}")
+            check(ok, key, f"must be {expected}, got {getattr(self, key)!r}")
 
-
-def _coerce(key: str, value: Any, annotation: Any) -> Any:
-    """JSON-ish values to the field's type: ints for int fields (2.0 is 2), floats from ints."""
-    text = str(annotation)
-    optional = "None" in text
-    if value is None:
-        if optional:
-            return None
-        raise ValueError(f"training setting {key!r} cannot be null")
-    if isinstance(value, bool):
-        raise ValueError(f"training setting {key!r} must be a number or text, got a boolean")
-    if text.startswith("str"):
-        if not isinstance(value, str):
-            raise ValueError(f"training setting {key!r} must be text, got {value!r}")
-        return value
-    if text.startswith("int"):
-        if isinstance(value, float) and value.is_integer():
-            return int(value)
-        if not isinstance(value, int):
-            raise ValueError(f"training setting {key!r} must be an integer, got {value!r}")
-        return value
-    if text.startswith("float"):
-        if not isinstance(value, int | float):
-            raise ValueError(f"training setting {key!r} must be a number, got {value!r}")
-        return float(value)
-    return value

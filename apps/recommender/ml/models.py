@@ -36,11 +36,6 @@ class SparseRows:
         """The row of each stored value."""
         return torch.repeat_interleave(torch.arange(len(self.crow) - 1, device=self.crow.device), self.crow.diff())
 
-    def to_dense(self) -> torch.Tensor:
-        dense = torch.zeros(self.shape, device=self.val.device, dtype=self.val.dtype)
-        dense[self.rows(), self.col] = self.val
-        return dense
-
 
 def csr_to_torch(matrix: sp.csr_matrix, device: str | torch.device = "cpu") -> SparseRows:
     """A scipy csr batch as `SparseRows` on `device` (float32 values)."""

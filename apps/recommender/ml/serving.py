@@ -200,11 +200,6 @@ class ServingModel:
             self.arrays["history_ratings"][start:end],
         )
 
-    def positives_user(self, user_index: int) -> np.ndarray:
-        """The items a data-set user's recommendations are folded in from (see `foldin_inputs`)."""
-        items, ratings = self.history(user_index)
-        return foldin_inputs(items, ratings, self.threshold, self.known)
-
     def _user_check(self, user_index: int) -> None:
         if not 0 <= user_index < self.n_users:
             raise IndexError(f"user index {user_index} outside 0..{self.n_users - 1}")
@@ -235,19 +230,36 @@ class ServingModel:
         return _topk(scores, k)
 
     def because(self, history_items: np.ndarray, rec_items: np.ndarray, n: int = 3) -> list[list[int]]:
-        """For each recommended item, up to n history items most similar to it (similarity > 0), best first."""
+        """For each recommended item, up to n history items most similar to it (similarity > 0), best first.
+
+        Equal similarities keep history order; a recommended item is never its own reason, and an
+        item the model never saw is never one. The whole list in a few array operations rather
+        than a sort per item: this runs on every recommendation request."""
         history = np.asarray(history_items, dtype=np.int64)
         history = history[self.known[history]] if len(history) else history
         recs = np.asarray(rec_items, dtype=np.int64)
-        if not len(history) or not len(recs):
-            return [[] for _ in recs]
-        sims = self.similarity(recs, history)
+        if not len(history) or not len(recs) or n <= 0:
+            return [[] for _ in range(len(recs))]
+        sims = np.asarray(self.similarity(recs, history), dtype=np.float32)  # a fresh array: ours to change
         sims[recs[:, None] == history[None, :]] = -np.inf
-        reasons = []
-        for row in sims:
-            order = np.argsort(-row, kind="stable")[:n]
-            reasons.append([int(history[j]) for j in order if row[j] > 0])
-        return reasons
+        n = min(n, len(history))
+        if n < len(history):
+            chosen = np.argpartition(-sims, n - 1, axis=1)[:, :n]
+            # argpartition picks among values tied at the cut by chance: those rows take a stable sort.
+            cut = np.take_along_axis(sims, chosen, axis=1).min(axis=1)
+            tied = np.flatnonzero(((sims >= cut[:, None]).sum(axis=1) > n) & (cut > 0))
+            for row in tied.tolist():
+                chosen[row] = np.argsort(-sims[row], kind="stable")[:n]
+        else:
+            chosen = np.broadcast_to(np.arange(n), (len(recs), n))
+        values = np.take_along_axis(sims, chosen, axis=1)
+        order = np.lexsort((chosen, -values))  # best first; equal similarities in history order
+        chosen, values = np.take_along_axis(chosen, order, axis=1), np.take_along_axis(values, order, axis=1)
+        picked = history[chosen].tolist()
+        return [
+            [j for j, v in zip(row, vals, strict=True) if v > 0]
+            for row, vals in zip(picked, values.tolist(), strict=True)
+        ]
 
     def popular(self, k: int) -> tuple[np.ndarray, np.ndarray]:
         scores = self.arrays["popularity"].astype(np.float32).copy()

@@ -10,6 +10,7 @@ import pytest
 from aeweb.celery import app as celery_app
 from aeweb.embedded_redis import port_free
 from apps.core import services
+from apps.core.api_errors import application_error_status
 from apps.core.errors import ServiceUnavailable
 from apps.core.models import Job
 
@@ -101,8 +102,8 @@ def test_broker_down_gives_503_and_leaves_no_queued_job(api_client, staff_user):
     with broker_down():
         with pytest.raises(ServiceUnavailable) as err:
             services.job_create(kind="core.selftest", params={"steps": 1})
-        assert getattr(err.value, "status_code", None) == 503
-        assert "broker" in str(err.value.detail)
+        assert application_error_status(err.value) == 503 and err.value.code == "unavailable"
+        assert "broker" in err.value.message
         # pages that only read keep working
         assert api_client.get("/api/models/").status_code == 200
     assert not Job.objects.filter(status="queued").exists()

@@ -33,10 +33,13 @@ def test_killed_worker_fails_the_job_and_a_retry_succeeds(worker_factory):
     import time
 
     from apps.core.selectors import job_get
+    from apps.core.tasks import jobs_reap
 
     deadline = time.monotonic() + 30
     while job_get(job.id).status == "running" and time.monotonic() < deadline:
         time.sleep(0.5)
+        assert job_get(job.id).status == "running"  # reading a job never reaps it ...
+        jobs_reap()  # ... beat's reaper does (every 30 s in production; here at once)
     job.refresh_from_db()
     assert job.status == "failed" and "heartbeat" in job.error
     worker_factory()

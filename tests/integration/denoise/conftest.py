@@ -1,4 +1,5 @@
-"""Denoise fixtures: a tiny registered denoiser (no training needed), clean throttle counters."""
+"""Denoise fixtures: a tiny registered denoiser and 28×28 demo autoencoder (no training needed),
+Fashion-MNIST (skip without it), clean throttle counters and media folders."""
 
 from __future__ import annotations
 
@@ -30,6 +31,48 @@ def tiny_weights_write(folder: Path) -> Path:
     return folder
 
 
+def tiny_dae_register(dataset: str = "fashion-mnist", *, activate: bool = True, **metrics):
+    """A 28×28 demo autoencoder with random weights, registered as training would register it.
+
+    Random weights denoise nothing; the plumbing is what is tested (the ml tests cover learning)."""
+    import uuid
+
+    from apps.core.artifacts import artifact_write
+    from apps.core.services import model_version_create
+    from apps.denoise.ml.checkpoint import dae_save
+    from apps.denoise.ml.config import DaeConfig
+    from apps.denoise.ml.dae import dae_build
+
+    config = DaeConfig(dataset=dataset, width=4)
+    checkpoint = artifact_write(
+        f"denoiser/{dataset}/test-{uuid.uuid4()}/dae.pt", lambda path: dae_save(path, dae_build(config), config)
+    )
+    return model_version_create(
+        kind="denoiser",
+        dataset=dataset,
+        name="dae",
+        config=config.to_dict(),
+        metrics={"test_psnr": 18.25, "test_psnr_noisy": 12.8, **metrics},
+        artifacts={"checkpoint": checkpoint},
+        activate=activate,
+    )
+
+
+@pytest.fixture
+def fashion_dir() -> Path:
+    from tests.conftest import DATA_DIR
+
+    folder = DATA_DIR / "fashion-mnist"
+    if not (folder / "t10k-images-idx3-ubyte.gz").exists():
+        pytest.skip("Fashion-MNIST not found (set AEWEB_DATA_DIR)")
+    return folder
+
+
+@pytest.fixture
+def tiny_dae(db):
+    return tiny_dae_register()
+
+
 @pytest.fixture(scope="session")
 def tiny_weights(tmp_path_factory) -> Path:
     return tiny_weights_write(tmp_path_factory.mktemp("tiny-denoiser"))
@@ -51,6 +94,7 @@ def throttle_reset():
     from django.core.cache import cache
 
     shutil.rmtree(Path(settings.MEDIA_ROOT) / "denoise", ignore_errors=True)
+    shutil.rmtree(Path(settings.MEDIA_ROOT) / "denoise-demo", ignore_errors=True)
     cache.clear()
     yield
     cache.clear()

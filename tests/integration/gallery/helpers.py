@@ -8,22 +8,21 @@ from apps.core.runner import job_execute
 
 # One epoch on 512 images of a 4-channel net: enough to decode images, quick enough for every test.
 TINY = {"epochs": 1, "train_count": 512, "test_count": 64, "iwae_k": 2, "width": 4, "hidden": 16}
-DAE_SKIP = ("iwae_k", "hidden")  # VAE-only settings
 
 
 def train_tiny(model: str = "conv", dataset: str = "fashion-mnist", **config) -> ModelVersion:
     """Train in this process (as `train vae --sync` does) and return the new, active version."""
-    settings = {k: v for k, v in {**TINY, **config}.items() if model != "dae" or k not in DAE_SKIP}
+    settings = {**TINY, **config}
     job = core_services.training_job_start(kind="vae", dataset=dataset, model=model, config=settings, enqueue=False)
     job = job_execute(job_id=job.id)
     assert job.status == "succeeded", job.error
     return ModelVersion.objects.get(id=job.result["model_version"])
 
 
-def fake_version(kind: str = "vae", dataset: str = "fashion-mnist", name: str = "conv", activate: bool = True):
+def fake_version(slot: str = "default", dataset: str = "fashion-mnist", name: str = "conv", activate: bool = True):
     """A registered version without a file: enough for validation, which never loads the model."""
     version = core_services.model_version_create(
-        kind=kind, dataset=dataset, name=name, config={}, metrics={}, artifacts={}
+        kind="vae", slot=slot, dataset=dataset, name=name, config={}, metrics={}, artifacts={}
     )
     if activate:
         core_services.model_version_activate(model_version=version)

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def versions():
     default = fake_version()
-    conditional = fake_version(kind="vae-conditional", name="conditional")
+    conditional = fake_version(slot="conditional", name="conditional")
     other = fake_version(activate=False)
     images = [
         GeneratedImage.objects.create(file=f"gallery/t/{i}.png", model_version=default, position=i, latent=[0.0] * 16)

@@ -40,14 +40,14 @@ def test_training_records_history_metrics_and_activates(fashion_dir):
     assert version.metrics["neg_elbo"] == pytest.approx(version.metrics["recon"] + version.metrics["kl"])
     assert version.metrics["iwae_k"] == 2 and version.metrics["test_images"] == 64
     assert version.config["overrides"]["epochs"] == 2 and "train vae" in version.card
-    assert ActiveModel.objects.get(kind="vae", dataset="fashion-mnist").model_version == version
+    assert ActiveModel.objects.get(kind="vae", dataset="fashion-mnist", slot="default").model_version == version
 
 
 def test_mnist_reports_the_binarised_protocol_too(data_dir):
     if not (data_dir / "mnist" / "t10k-images-idx3-ubyte.gz").exists():
         pytest.skip("MNIST not found")
     version = train_tiny(model="latent2d", dataset="mnist", test_count=32)
-    assert version.kind == "vae-latent2d"
+    assert (version.kind, version.slot) == ("vae", "latent2d")
     assert {"binarized_neg_elbo", "binarized_iwae_nll"} <= set(version.metrics)
 
 
@@ -78,13 +78,14 @@ def test_exported_weights_register_as_a_version_that_generates(fashion_dir, tmp_
     trained = train_tiny(model="latent2d")
     call_command("gallery_export_weights", str(trained.id), "--out", str(tmp_path))
     entry = weights_manifest(tmp_path)[0]
-    assert entry["kind"] == "vae-latent2d" and entry["command"].startswith("python manage.py train vae")
+    assert (entry["kind"], entry["slot"]) == ("vae", "latent2d")
+    assert entry["command"].startswith("python manage.py train vae")
     assert entry["sha256"] in (tmp_path / "MODEL_CARD.md").read_text()
 
     ActiveModel.objects.all().delete()
     version, created = weights_register(entry=entry, folder=tmp_path)
     assert created and version.id != trained.id and version.config == trained.config
-    assert ActiveModel.objects.get(kind="vae-latent2d", dataset="fashion-mnist").model_version == version
+    assert ActiveModel.objects.get(kind="vae", dataset="fashion-mnist", slot="latent2d").model_version == version
     assert weights_register(entry=entry, folder=tmp_path) == (version, False)  # seed_demo twice: one version
 
     job = core_services.job_create(kind="gallery.latent_map", params={"grid": 4}, enqueue=False)
@@ -95,7 +96,7 @@ def test_exported_weights_register_as_a_version_that_generates(fashion_dir, tmp_
 
     (tmp_path / entry["file"]).write_bytes(b"tampered")
     with pytest.raises(ValueError, match="sha256"):
-        weights_register(entry={**entry, "kind": "vae"}, folder=tmp_path)
+        weights_register(entry={**entry, "slot": "default"}, folder=tmp_path)
     data = json.loads((tmp_path / "weights.json").read_text())
     assert data["weights"][0]["file"] == entry["file"]
 
@@ -108,16 +109,4 @@ def test_admin_retrain_of_a_gallery_version_starts_train_vae(fashion_dir, admin_
     assert response.status_code == 302
     job = Job.objects.filter(kind="train.vae").order_by("-created_at").first()
     assert job.params == {"dataset": "fashion-mnist", "model": "conditional", "config": version.config["overrides"]}
-    assert job.status == "queued" and ModelVersion.objects.filter(kind="vae-conditional").count() == 1
-
-
-def test_denoising_demo_trains_and_shows_noisy_and_denoised(fashion_dir, client):
-    version = train_tiny(model="dae", epochs=1, train_count=512, test_count=64)
-    assert version.kind == "vae-dae" and {"test_psnr", "test_psnr_noisy"} <= set(version.metrics)
-    job = core_services.job_create(kind="gallery.denoise_demo", params={"count": 3, "seed": 2}, enqueue=False)
-    job = job_execute(job_id=job.id)
-    assert job.status == "succeeded", job.error
-    kinds = sorted(GeneratedImage.objects.filter(job=job).values_list("kind", flat=True))
-    assert kinds == ["denoised"] * 3 + ["noisy"] * 3 + ["original"] * 3
-    page = client.get("/gallery/").content.decode()
-    assert page.count('alt="denoised') == 3
+    assert job.status == "queued" and ModelVersion.objects.filter(kind="vae", slot="conditional").count() == 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from apps.recommender import selectors
+from apps.recommender import serving
 from apps.recommender.models import Item
 from tests.integration.recommender.test_api_recommendations import N_ITEMS, N_USERS, dataset_with_model
 
@@ -13,9 +13,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def fresh_caches():
-    selectors.serving_cache_clear()
+    serving.serving_cache_clear()
     yield
-    selectors.serving_cache_clear()
+    serving.serving_cache_clear()
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from django.contrib.staticfiles import finders
 from django.test import Client
 
 from apps.core.models import Job
-from apps.recommender import selectors
+from apps.recommender import serving
 from apps.recommender.models import Dataset
 from tests.integration.core.test_core_api import broker_down
 from tests.integration.recommender.test_api_recommendations import dataset_with_model
@@ -20,9 +20,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def fresh_caches():
-    selectors.serving_cache_clear()
+    serving.serving_cache_clear()
     yield
-    selectors.serving_cache_clear()
+    serving.serving_cache_clear()
 
 
 @pytest.fixture

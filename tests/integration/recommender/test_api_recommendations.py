@@ -19,7 +19,7 @@ import pytest
 from apps.core.artifacts import artifact_path, artifact_write
 from apps.core.models import ActiveModel, Job, ModelVersion
 from apps.core.services import model_version_activate, model_version_create, training_job_start
-from apps.recommender import selectors, services
+from apps.recommender import services, serving
 from apps.recommender.models import Dataset, DatasetUser, Item, Rating
 
 pytestmark = pytest.mark.django_db
@@ -96,9 +96,9 @@ def version_register(dataset: Dataset, ratings: Path, items: Path, *, activate: 
 
 @pytest.fixture(autouse=True)
 def fresh_caches():
-    selectors.serving_cache_clear()
+    serving.serving_cache_clear()
     yield
-    selectors.serving_cache_clear()
+    serving.serving_cache_clear()
 
 
 @pytest.fixture
@@ -210,7 +210,7 @@ def test_reimported_data_set_has_no_model_and_an_old_version_is_refused(api_clie
     response = api_client.get("/api/datasets/tiny/users/u0/recommendations/")
     assert response.status_code == 409 and "earlier import" in response.json()["error"]["message"]
     loads = []
-    monkeypatch.setattr(selectors, "serving_bundle_load", lambda **kw: loads.append(kw))
+    monkeypatch.setattr(serving, "serving_bundle_load", lambda **kw: loads.append(kw))
     assert api_client.get("/api/datasets/tiny/users/u0/recommendations/").status_code == 409
     assert loads == []  # the verdict is remembered until the pointer moves, not re-read per request
 
@@ -222,7 +222,7 @@ def test_missing_or_changed_model_file_is_503_not_500(api_client, tiny):
     response = api_client.get("/api/datasets/tiny/users/u0/recommendations/")
     assert response.status_code == 503 and "retrain" in response.json()["error"]["message"]
     path.unlink()
-    selectors.serving_cache_clear()
+    serving.serving_cache_clear()
     assert api_client.get("/api/datasets/tiny/users/u0/recommendations/").status_code == 503
 
 
@@ -375,3 +375,56 @@ def test_schema_documents_the_endpoints_and_their_errors(api_client):
     foldin = paths["/api/datasets/{slug}/recommendations/"]["post"]
     assert {"200", "400", "404", "409"} <= set(foldin["responses"])
     assert "requestBody" in foldin
+
+
+def strict(node):
+    """An OpenAPI 3.0 schema as plain JSON Schema that also refuses keys it does not document."""
+    if isinstance(node, list):
+        return [strict(value) for value in node]
+    if not isinstance(node, dict):
+        return node
+    node = {key: strict(value) for key, value in node.items()}
+    if "properties" in node:
+        node.setdefault("additionalProperties", False)
+    if node.pop("nullable", False):
+        return {"anyOf": [node, {"type": "null"}]}
+    return node
+
+
+def response_validator(api_client, path: str, method: str):
+    """A validator for the documented 200 body of an endpoint, from the served schema."""
+    from jsonschema import Draft202012Validator
+
+    response = api_client.get("/api/schema/?format=json")
+    assert response.status_code == 200
+    schema = json.loads(response.content)
+    body = schema["paths"][path][method]["responses"]["200"]["content"]["application/json"]["schema"]
+    return Draft202012Validator({**strict(body), "components": strict(schema["components"])})
+
+
+def test_served_bodies_validate_against_the_documented_schema(api_client, tiny):
+    """RecommendationsSerializer documents the pre-encoded JSON: neither may drift from the other."""
+    dataset, _ = tiny
+    ids = items_by_external(dataset)
+    user_body = api_client.get("/api/datasets/tiny/users/u0/recommendations/?k=5").json()
+    ratings = [{"item": ids["m16"], "rating": 5}, {"item": ids["m99"], "rating": 4}, {"item": ids["m3"], "rating": 1}]
+    foldin_body = api_client.post("/api/datasets/tiny/recommendations/", {"ratings": ratings}, format="json").json()
+    assert user_body["items"] and foldin_body["items"] and foldin_body["user"] is None
+    assert any(e["because"] for e in user_body["items"]) and any(e["because"] for e in foldin_body["items"])
+    user_schema = response_validator(api_client, "/api/datasets/{slug}/users/{user}/recommendations/", "get")
+    foldin_schema = response_validator(api_client, "/api/datasets/{slug}/recommendations/", "post")
+    for validator, body in ((user_schema, user_body), (foldin_schema, foldin_body), (user_schema, foldin_body)):
+        validator.validate(body)
+    # The check has teeth: an undocumented key, a missing one or a wrong type is refused.
+    entry = user_body["items"][0]
+    for broken in (
+        {**user_body, "extra": 1},
+        {**user_body, "items": [{**entry, "rank": 1}]},
+        {**user_body, "items": [{key: value for key, value in entry.items() if key != "because"}]},
+        {**user_body, "model": {**user_body["model"], "id": "7"}},
+    ):
+        assert not user_schema.is_valid(broken), broken
+
+    item = dataset.items.get(external_id="m20")
+    similar = api_client.get(f"/api/items/{item.id}/similar/?k=4").json()
+    response_validator(api_client, "/api/items/{item_id}/similar/", "get").validate(similar)

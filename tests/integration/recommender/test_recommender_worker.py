@@ -8,6 +8,7 @@ import pytest
 
 from apps.core.models import ActiveModel, Job
 from apps.core.selectors import job_get
+from apps.core.tasks import jobs_reap
 from apps.recommender import services
 from apps.recommender.sources import synthetic_ratings_write
 from tests.conftest import job_wait
@@ -86,6 +87,7 @@ def test_worker_killed_mid_training_old_model_serves_retry_succeeds(
     while (job := job_get(job_id)).status == "running":
         assert time.monotonic() < deadline, "killed job still running"
         time.sleep(0.5)
+        jobs_reap()  # beat's reaper (every 30 s in production; here at once): reading a job never reaps it
     assert job.status == "failed" and "heartbeat" in job.error
     served = api_client.get(url)
     assert served.status_code == 200 and served.json()["model"]["id"] == first.result["model_version"]

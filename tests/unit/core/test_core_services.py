@@ -5,9 +5,12 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
-from apps.core import services
+from apps.core import diagnostics, services
 from apps.core.errors import Conflict, InvalidInput
+from apps.core.job_status import jobs_reap_stale
 from apps.core.models import ActiveModel, Job, ModelVersion
+from apps.core.queues import QUEUE_DEFAULT
+from apps.core.registry import AppContract, JobKind, ModelKind, Training, app_register, registry_isolated
 from apps.core.runner import job_execute
 
 pytestmark = pytest.mark.django_db
@@ -16,7 +19,7 @@ pytestmark = pytest.mark.django_db
 def test_job_create_validates_params():
     with pytest.raises(InvalidInput) as err:
         services.job_create(kind="core.selftest", params={"steps": 0}, enqueue=False)
-    assert "steps" in err.value.detail
+    assert "steps" in err.value.details and err.value.message.startswith("steps:")
     assert not Job.objects.exists()
 
 
@@ -26,12 +29,30 @@ def test_job_create_unknown_kind():
 
 
 def test_second_job_with_same_lock_is_refused_while_first_is_active():
-    first = services.job_create(kind="core.selftest", params={"steps": 1}, lock_on=("steps",), enqueue=False)
-    with pytest.raises(Conflict):
-        services.job_create(kind="core.selftest", params={"steps": 1}, lock_on=("steps",), enqueue=False)
-    services.job_cancel(job=first)
-    again = services.job_create(kind="core.selftest", params={"steps": 1}, lock_on=("steps",), enqueue=False)
-    assert again.status == "queued"
+    locked = JobKind(
+        name="locktest.run",
+        handler=diagnostics.selftest_job,
+        validator=diagnostics.selftest_params_validate,
+        queue=QUEUE_DEFAULT,
+        title="a self-test that locks on its steps",
+        lock_on=("steps",),
+    )
+    with registry_isolated():
+        app_register(AppContract(label="locktest", title="lock test", jobs=(locked,)))
+        first = services.job_create(kind="locktest.run", params={"steps": 1}, enqueue=False)
+        with pytest.raises(Conflict):
+            services.job_create(kind="locktest.run", params={"steps": 1}, enqueue=False)
+        other = services.job_create(kind="locktest.run", params={"steps": 2}, enqueue=False)
+        services.job_cancel(job=first)
+        again = services.job_create(kind="locktest.run", params={"steps": 1}, enqueue=False)
+    assert again.status == other.status == "queued"
+    assert first.lock_key == again.lock_key == "locktest.run:1"
+
+
+def test_selftest_takes_no_lock():
+    first = services.job_create(kind="core.selftest", params={"steps": 1}, enqueue=False)
+    second = services.job_create(kind="core.selftest", params={"steps": 1}, enqueue=False)
+    assert first.lock_key == second.lock_key == ""
 
 
 def test_job_execute_runs_handler_records_history_and_is_idempotent():
@@ -56,7 +77,7 @@ def test_stale_running_job_is_reaped(settings):
     job = services.job_create(kind="core.selftest", params={"steps": 1}, enqueue=False)
     stale = timezone.now() - timezone.timedelta(seconds=settings.AEWEB_HEARTBEAT_TIMEOUT + 5)
     Job.objects.filter(id=job.id).update(status="running", heartbeat_at=stale, started_at=stale)
-    assert services.jobs_reap_stale() == 1
+    assert jobs_reap_stale() == 1
     job.refresh_from_db()
     assert job.status == "failed" and "heartbeat" in job.error
 
@@ -64,7 +85,7 @@ def test_stale_running_job_is_reaped(settings):
 def test_fresh_running_job_is_not_reaped():
     job = services.job_create(kind="core.selftest", params={"steps": 1}, enqueue=False)
     Job.objects.filter(id=job.id).update(status="running", heartbeat_at=timezone.now())
-    assert services.jobs_reap_stale() == 0
+    assert jobs_reap_stale() == 0
 
 
 def _version(**kw) -> ModelVersion:
@@ -96,6 +117,44 @@ def test_activate_and_rollback_move_one_pointer():
     services.model_version_rollback(kind="recommender", dataset="d")
     assert ActiveModel.objects.get(kind="recommender", dataset="d").model_version == v1
     assert ActiveModel.objects.count() == 1
+
+
+def test_slots_keep_their_own_pointer_and_numbering():
+    default = _version(kind="vae", dataset="fashion-mnist", name="conv", activate=True)
+    conditional = _version(kind="vae", dataset="fashion-mnist", slot="conditional", name="conditional", activate=True)
+    assert (default.version, conditional.version) == (1, 1)
+    pointers = {a.slot: a.model_version for a in ActiveModel.objects.filter(kind="vae", dataset="fashion-mnist")}
+    assert pointers == {"default": default, "conditional": conditional}
+    newer = _version(kind="vae", dataset="fashion-mnist", slot="conditional", name="conditional", activate=True)
+    assert newer.version == 2
+    services.model_version_rollback(kind="vae", dataset="fashion-mnist", slot="conditional")
+    assert ActiveModel.objects.get(kind="vae", dataset="fashion-mnist", slot="conditional").model_version == conditional
+    assert ActiveModel.objects.get(kind="vae", dataset="fashion-mnist", slot="default").model_version == default
+
+
+def test_a_version_needs_a_declared_kind_and_slot():
+    with pytest.raises(ValueError, match="not declared"):
+        _version(kind="no-such-kind")
+    with pytest.raises(ValueError, match="no slot 'sideways'"):
+        _version(kind="vae", slot="sideways")
+    assert not ModelVersion.objects.exists()
+
+
+def test_training_request_routes_a_moved_model_to_its_new_training():
+    trained = JobKind(
+        name="train.movetest", handler=diagnostics.selftest_job, queue=QUEUE_DEFAULT, title="moved training"
+    )
+    with registry_isolated():
+        app_register(
+            AppContract(
+                label="movetest",
+                title="move test",
+                trainings=(Training(name="movetest", job=trained, replaces=(("vae", "moved"),)),),
+                models=(ModelKind(name="movetest", training="movetest"),),
+            )
+        )
+        assert services.training_job_start(kind="vae", model="moved", enqueue=False).kind == "train.movetest"
+        assert services.training_job_start(kind="vae", model="conv", enqueue=False).kind == "train.vae"
 
 
 def test_rollback_without_history_is_a_conflict():

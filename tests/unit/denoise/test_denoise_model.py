@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 import torch
 
+from apps.core.ml.config import ConfigError
 from apps.denoise.ml.config import DenoiserConfig
 from apps.denoise.ml.model import DenoiserNet, denoiser_build
 from apps.denoise.ml.train import denoiser_train
@@ -88,5 +89,6 @@ def test_config_from_dict_validates_and_names_the_key():
     for bad, key in [({"width": 2}, "width"), ({"channels": 2}, "channels"), ({"patch_size": 50}, "patch_size"),
                      ({"loss": "l3"}, "loss"), ({"epochs": 1.5}, "epochs"), ({"colour": 1}, "colour"),
                      ({"sigma_min": 80}, "sigma_min"), ({"lr": "fast"}, "lr"), ({"scales": []}, "scales")]:
-        with pytest.raises(ValueError, match=f"^{key}:"):
+        with pytest.raises(ConfigError, match=f"^{key}:") as caught:
             DenoiserConfig.from_dict(bad)
+        assert caught.value.field == key, bad

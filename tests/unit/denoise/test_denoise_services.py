@@ -1,4 +1,4 @@
-"""Purge, serializers, the training validator, row-block metrics, shipped weights round trip, idempotency."""
+"""Purge, serializers, row-block metrics, shipped weights round trip, idempotency (validators: test_denoise_params)."""
 
 from __future__ import annotations
 
@@ -13,13 +13,12 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from apps.core.errors import InvalidInput
-from apps.core.models import ModelVersion
+from apps.core.models import ActiveModel, ModelVersion
 from apps.denoise.ml.metrics import psnr, psnr_rows, ssim, ssim_rows
 from apps.denoise.ml.noise import noise_add_rows
 from apps.denoise.models import DenoiseRequest
 from apps.denoise.serializers import DenoiseCreateSerializer
 from apps.denoise.services import denoise_request_create, denoise_requests_purge, denoiser_weights_register
-from apps.denoise.training_config import training_params_validate
 from tests.integration.denoise import files
 from tests.integration.denoise.conftest import TINY, tiny_weights_write
 
@@ -67,20 +66,6 @@ def test_service_refuses_bad_sigma_even_without_the_serializer():
         denoise_request_create(data=files.png(), sample="camera")
 
 
-def test_training_params_validate():
-    assert training_params_validate({}) == {"dataset": "train400", "model": "unet", "config": {}}
-    for params, field in [
-        ({"dataset": "imagenet"}, "dataset"),
-        ({"model": "dncnn"}, "model"),
-        ({"config": {"width": 3}}, "config.width"),
-        ({"config": {"bogus": 1}}, "config.bogus"),
-        ({"config": {"activate": "yes"}}, "config.activate"),
-    ]:
-        with pytest.raises(InvalidInput) as caught:
-            training_params_validate(params)
-        assert field in caught.value.detail
-
-
 def test_row_block_metrics_and_noise_match_whole_image():
     rng = np.random.default_rng(3)
     a = rng.integers(0, 256, (700, 90, 3), dtype=np.uint8)
@@ -99,7 +84,7 @@ def test_export_then_register_round_trip(tmp_path):
     import torch
 
     from apps.core.runner import job_execute
-    from apps.core.services import training_job_start
+    from apps.core.services import model_version_activate, training_job_start
     from apps.denoise.ml.checkpoint import checkpoint_read, denoiser_load
 
     config = {**TINY, "epochs": 1, "patches_per_epoch": 32, "batch_size": 16, "activate": False}
@@ -115,9 +100,13 @@ def test_export_then_register_round_trip(tmp_path):
 
     shipped = denoiser_weights_register(folder=tmp_path)
     assert shipped.id != trained.id and shipped.artifact_sha256() == meta["sha256"]
+    assert ActiveModel.objects.get(kind="denoiser", dataset="samples").model_version == shipped  # none was active
     assert shipped.config["overrides"] == {k: v for k, v in config.items() if k != "activate"}
     assert shipped.card == card
     assert denoiser_weights_register(folder=tmp_path).id == shipped.id  # registered once
+    model_version_activate(model_version=trained)
+    assert denoiser_weights_register(folder=tmp_path).id == shipped.id
+    assert ActiveModel.objects.get(kind="denoiser", dataset="samples").model_version == trained  # a choice is kept
     from apps.core.artifacts import artifact_verify
 
     model = denoiser_load(artifact_verify(shipped.artifacts["checkpoint"]))
@@ -159,3 +148,17 @@ def test_sigma_zero_gives_null_not_infinite_psnr(tmp_path, api_client):
     assert job_execute(job_id=req.job_id).status == "succeeded"
     body = api_client.get(f"/api/denoise/{req.id}/").json()  # identical images: PSNR would be infinite
     assert body["status"] == "succeeded" and body["sigma"] == 0 and body["psnr_noisy"] is None
+
+
+@pytest.mark.django_db
+def test_export_refuses_a_28x28_autoencoder(tmp_path):
+    from django.core.management.base import CommandError
+
+    from tests.integration.denoise.conftest import tiny_dae_register
+
+    dae = tiny_dae_register("fashion-mnist")
+    with pytest.raises(CommandError, match="28×28 demo autoencoder"):
+        call_command("denoise_export_weights", str(dae.id), "--out", str(tmp_path))
+    with pytest.raises(CommandError, match="does not exist"):
+        call_command("denoise_export_weights", "999999", "--out", str(tmp_path))
+    assert list(tmp_path.iterdir()) == []

@@ -97,5 +97,5 @@ def test_checkpoint_round_trip(tmp_path, net):
     with pytest.raises(Exception):  # noqa: B017 - torch raises its own unpickling error types
         denoiser_load(tmp_path / "bad.pt")
     torch.save({"format": "other"}, tmp_path / "other.pt")
-    with pytest.raises(ValueError, match="not a denoiser checkpoint"):
+    with pytest.raises(ValueError, match="not a aeweb-denoiser checkpoint"):
         denoiser_load(tmp_path / "other.pt")

@@ -21,7 +21,7 @@ def check(data: bytes, **limits):
 def refusal(data: bytes, **limits) -> str:
     with pytest.raises(InvalidInput) as caught:
         check(data, **limits)
-    return str(caught.value.detail["image"][0])
+    return caught.value.errors["image"][0]
 
 
 @pytest.mark.parametrize("name", list(files.bad_inputs()))

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from rest_framework.exceptions import NotFound
 
-from apps.core.errors import Conflict, InvalidInput
-from apps.core.jobkinds import TRAINING_KINDS, training_name_for
+from apps.core import registry
+from apps.core.errors import Conflict, InvalidInput, NotFound
 from apps.core.models import Job
 from apps.gallery import params, selectors
 from apps.gallery.models import GeneratedImage, ImageKind
@@ -50,13 +49,15 @@ def test_training_params_defaults_and_aliases():
 def test_training_params_refused(body, field):
     with pytest.raises(InvalidInput) as err:
         params.training_params_validate(body)
-    assert field in err.value.detail
+    assert field in err.value.errors
 
 
-def test_gallery_model_kinds_retrain_as_vae():
-    assert TRAINING_KINDS["vae"] == "train.vae"
-    assert {training_name_for(k) for k in ("vae", "vae-conditional", "vae-latent2d")} == {"vae"}
-    assert training_name_for("recommender") == "recommender"
+def test_gallery_models_are_one_kind_with_slots_and_retrain_as_vae():
+    assert registry.training_get("vae").job.name == "train.vae"
+    assert registry.model_kind_get("vae").training == "vae"
+    assert registry.model_kind_get("vae").slots == ("default", "conditional", "latent2d")
+    kind, legacy = registry.model_kind_resolve("vae-latent2d")  # the kind of an earlier release
+    assert (kind, legacy.slot) == ("vae", "latent2d")
 
 
 def test_generate_params_need_an_active_model():
@@ -69,9 +70,9 @@ def test_generate_params_defaults_and_label():
     out = params.generate_params_validate({"count": 4})
     assert out["model_version"] == version.id and out["label"] is None and out["temperature"] == 1.0
     assert 0 <= out["seed"] < 2**31
-    with pytest.raises(Conflict, match="vae-conditional"):
+    with pytest.raises(Conflict, match=r"\(conditional\).*--model conditional"):
         params.generate_params_validate({"count": 4, "label": "sneaker"})
-    conditional = fake_version(kind="vae-conditional", name="conditional")
+    conditional = fake_version(slot="conditional", name="conditional")
     out = params.generate_params_validate({"count": 2, "label": "Sneakers", "seed": 5})
     assert (out["model_version"], out["label"], out["seed"]) == (conditional.id, 7, 5)
 
@@ -93,10 +94,10 @@ def test_generate_params_defaults_and_label():
 )
 def test_generate_params_refused(body, field):
     fake_version()
-    fake_version(kind="vae-conditional", name="conditional")
+    fake_version(slot="conditional", name="conditional")
     with pytest.raises(InvalidInput) as err:
         params.generate_params_validate({"count": 4, **body})
-    assert field in err.value.detail
+    assert field in err.value.errors
 
 
 def test_interpolate_params():
@@ -116,13 +117,13 @@ def test_interpolate_params():
     ):
         with pytest.raises(InvalidInput) as err:
             params.interpolate_params_validate(body)
-        assert field in err.value.detail
+        assert field in err.value.errors
 
 
 def test_latent_map_and_reconstruct_params():
     with pytest.raises(Conflict):
         params.latent_map_params_validate({})
-    version = fake_version(kind="vae-latent2d", name="latent2d")
+    version = fake_version(slot="latent2d", name="latent2d")
     assert params.latent_map_params_validate({"grid": 8})["model_version"] == version.id
     with pytest.raises(InvalidInput):
         params.latent_map_params_validate({"grid": 33})

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 
+from apps.core.ml.config import ConfigError
 from apps.recommender.ml.config import TrainConfig
 from apps.recommender.ml.train import recommender_train
 
@@ -117,15 +118,19 @@ def test_config_from_dict():
     config = TrainConfig.from_dict({"epochs": 20.0, "lr": 1, "ease_lambda": None, "model": "mult-dae"})
     assert config.epochs == 20 and isinstance(config.epochs, int) and config.lr == 1.0
     assert TrainConfig.from_dict({}) == TrainConfig()
+    assert TrainConfig.from_dict({"epochs": "10", "heldout_users": "null"}).epochs == 10  # form spellings
     for bad, key in [
         ({"epoch": 3}, "epoch"),
         ({"epochs": 2.5}, "epochs"),
-        ({"epochs": "10"}, "epochs"),
+        ({"epochs": "ten"}, "epochs"),
         ({"dropout": True}, "dropout"),
         ({"dropout": 1.0}, "dropout"),
         ({"model": "svd"}, "model"),
+        ({"model": 3}, "model"),
         ({"lr": 0}, "lr"),
+        ({"lr": float("inf")}, "lr"),
         ({"seed": None}, "seed"),
     ]:
-        with pytest.raises(ValueError, match=f"'{key}'"):
+        with pytest.raises(ConfigError, match=f"^{key}: ") as caught:
             TrainConfig.from_dict(bad)
+        assert caught.value.field == key, bad

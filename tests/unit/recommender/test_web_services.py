@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from apps.core.api_errors import application_error_status
 from apps.core.errors import InvalidInput
 from apps.core.models import ActiveModel
 from apps.core.services import model_version_activate, model_version_create
@@ -129,7 +130,8 @@ def test_existing_slug_is_refused_and_left_alone(tmp_path):
     other, _ = files_write(tmp_path / "other", ratings="user,item,rating\nx,y,1\n")
     with pytest.raises(services.DatasetExists) as err:
         services.dataset_import(path=other, slug="taken")
-    assert err.value.status_code == 409 and "replace" in str(err.value.detail)
+    assert application_error_status(err.value) == 409 and err.value.code == "dataset_exists"
+    assert "replace" in err.value.message
     assert Dataset.objects.get().pk == first.pk and Rating.objects.count() == 6
 
 
@@ -159,7 +161,7 @@ def test_ids_too_long_for_the_database_are_refused(tmp_path):
     ratings, _ = files_write(tmp_path, ratings=f"user,item,rating\nu1,{'m' * 101},4\n")
     with pytest.raises(InvalidInput) as err:
         services.dataset_import(path=ratings, slug="long")
-    assert "path" in err.value.detail and "100 characters" in str(err.value.detail)
+    assert "path" in err.value.errors and "100 characters" in str(err.value.errors["path"])
     assert not Dataset.objects.exists()
 
 

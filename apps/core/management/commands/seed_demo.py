@@ -7,10 +7,11 @@ import secrets
 import time
 
 import redis
-from django.apps import apps as django_apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
+
+from apps.core import registry
 
 
 def broker_wait(timeout: float = 30.0) -> bool:
@@ -36,9 +37,9 @@ class Command(BaseCommand):
         if train and not broker_wait():
             self.stderr.write(self.style.WARNING("The broker is not answering: data only, no training jobs."))
             train = False
-        for config in django_apps.get_app_configs():
-            if hasattr(config, "demo_seed"):
-                config.demo_seed(out=self.stdout, train=train)
+        for contract in registry.apps_registered():
+            if contract.demo_seed is not None:
+                contract.demo_seed(out=self.stdout, train=train)
 
     def admin_ensure(self) -> None:
         users = get_user_model().objects

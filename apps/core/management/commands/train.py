@@ -6,11 +6,10 @@ import json
 import time
 
 from django.core.management.base import BaseCommand, CommandError
-from rest_framework.exceptions import APIException
 from tqdm import tqdm
 
-from apps.core import services
-from apps.core.jobkinds import TRAINING_KINDS
+from apps.core import registry, services
+from apps.core.errors import ApplicationError
 from apps.core.models import Job
 
 
@@ -52,10 +51,10 @@ class ProgressPrinter:
 
 
 class Command(BaseCommand):
-    help = "Train a model (recommender, vae, denoiser) as a job: on a worker, or in this process with --sync."
+    help = "Train a model (recommender, vae, denoiser, ...) as a job: on a worker, or in this process with --sync."
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("kind", help="what to train: " + ", ".join(sorted(TRAINING_KINDS)))
+        parser.add_argument("kind", help="what to train: " + ", ".join(registry.training_names()))
         parser.add_argument("--dataset", default="", help="data set slug (default: the kind's default)")
         parser.add_argument("--model", default="", help="architecture, e.g. mult-vae, mult-dae, ease")
         parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
@@ -79,8 +78,8 @@ class Command(BaseCommand):
                     self.stdout.write(json.dumps({"job": str(job.id), "status": job.status}))
                     return
                 job = self.follow(job)
-        except APIException as exc:
-            raise CommandError(f"{exc.detail}") from exc
+        except ApplicationError as exc:
+            raise CommandError(exc.message) from exc
         if job.status != "succeeded":
             raise CommandError(f"job {job.id} {job.status}: {job.error or job.message}")
         self.stdout.write(json.dumps(job.result, default=float))

@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from apps.core.artifacts import artifact_verify, file_sha256
 from apps.core.models import ModelVersion
+from apps.denoise.ml.config import PHOTO_DATASETS
 from apps.denoise.selectors import DENOISER_KIND
 from apps.denoise.services import WEIGHTS_DIR
 
@@ -61,9 +62,13 @@ class Command(BaseCommand):
         from apps.denoise.ml.checkpoint import checkpoint_read, denoiser_save
         from apps.denoise.ml.config import DenoiserConfig
 
-        version = ModelVersion.objects.filter(id=options["version_id"], kind=DENOISER_KIND).first()
+        # The photo denoiser only: the 28×28 demo autoencoders are `denoiser` versions too, but cheap
+        # to train and in another checkpoint format.
+        found = ModelVersion.objects.filter(id=options["version_id"], kind=DENOISER_KIND)
+        version = found.filter(dataset__in=PHOTO_DATASETS).first()
         if version is None:
-            raise CommandError(f"no denoiser model version {options['version_id']}")
+            what = "is a 28×28 demo autoencoder, not a photo denoiser" if found.exists() else "does not exist"
+            raise CommandError(f"denoiser model version {options['version_id']} {what}")
         payload = checkpoint_read(artifact_verify(version.artifacts["checkpoint"]))
         precision = "fp32" if options["fp32"] else "fp16"
         state = payload["state"]

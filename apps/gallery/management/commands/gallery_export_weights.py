@@ -15,7 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 from apps.core.artifacts import artifact_verify, file_sha256
 from apps.core.models import ModelVersion
 from apps.gallery.demo import MANIFEST_NAME, WEIGHTS_DIR, weights_manifest
-from apps.gallery.roles import ROLES
+from apps.gallery.slots import VAE_KIND
 
 CARD_METRICS = ("neg_elbo", "recon", "kl", "iwae_nll", "iwae_k", "test_images", "binarized_neg_elbo",
                 "binarized_iwae_nll", "epochs_run", "train_images", "parameters")  # fmt: skip
@@ -32,7 +32,7 @@ def card_write(folder: Path, entries: list[dict]) -> None:
         "",
         "Weights shipped so the gallery shows good images at once. Each file was trained by the",
         "project's own command (below) and exported with `manage.py gallery_export_weights` (fp16).",
-        "`seed_demo` checks the sha256 and registers each file as the first version of its role.",
+        "`seed_demo` checks the sha256 and registers each file as the first version of its slot.",
         "Data: the training split of the data set; metrics: its test split, in nats per image.",
         "",
     ]
@@ -40,7 +40,7 @@ def card_write(folder: Path, entries: list[dict]) -> None:
         lines += [
             f"## {e['file']}",
             "",
-            f"- role (ModelVersion kind): `{e['kind']}`; data set: {e['dataset']}; model: {e['name']}",
+            f"- kind `{e['kind']}`, slot `{e['slot']}`; data set: {e['dataset']}; model: {e['name']}",
             f"- command: `{e['command']}`",
             f"- sha256: `{e['sha256']}` ({e['bytes']:,} bytes)",
             "- config: `" + json.dumps({k: v for k, v in e["config"].items() if k != "overrides"}) + "`",
@@ -52,21 +52,28 @@ def card_write(folder: Path, entries: list[dict]) -> None:
 
 
 def version_export(version: ModelVersion, folder: Path) -> dict:
-    import torch
+    from apps.core.ml.checkpoint import checkpoint_load, checkpoint_save
+    from apps.gallery.ml.checkpoint import FORMAT_VERSION, VAE_FORMAT
 
-    from apps.gallery.ml.checkpoint import checkpoint_read, checkpoint_write
-
-    payload = checkpoint_read(artifact_verify(version.artifacts["checkpoint"]))
-    payload["state"] = {k: v.half() if v.is_floating_point() else v for k, v in payload["state"].items()}
-    payload["history"] = []  # kept in weights.json; the file holds what loading needs
+    fmt = VAE_FORMAT
+    payload = checkpoint_load(artifact_verify(version.artifacts["checkpoint"]), fmt=fmt, version=FORMAT_VERSION)
     name = f"{version.dataset}-{version.name}.pt"
-    checkpoint_write(folder / name, payload)
-    assert isinstance(torch.load(folder / name, weights_only=True), dict)
+    checkpoint_save(
+        folder / name,
+        fmt=fmt,
+        version=FORMAT_VERSION,
+        state={k: v.half() if v.is_floating_point() else v for k, v in payload["state"].items()},
+        config=payload["config"],
+        metrics=payload["metrics"],
+        history=[],  # kept in weights.json; the file holds what loading needs
+    )
+    checkpoint_load(folder / name, fmt=fmt, version=FORMAT_VERSION)  # reads back before it is listed
     return {
         "file": name,
         "sha256": file_sha256(folder / name),
         "bytes": (folder / name).stat().st_size,
         "kind": version.kind,
+        "slot": version.slot,
         "dataset": version.dataset,
         "name": version.name,
         "config": version.config,
@@ -87,14 +94,14 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         folder = Path(options["out"])
         folder.mkdir(parents=True, exist_ok=True)
-        entries = {(e["kind"], e["dataset"]): e for e in weights_manifest(folder)}
+        entries = {(e["kind"], e["slot"], e["dataset"]): e for e in weights_manifest(folder)}
         for version_id in options["version_ids"]:
-            version = ModelVersion.objects.filter(id=version_id, kind__in=ROLES).first()
+            version = ModelVersion.objects.filter(id=version_id, kind=VAE_KIND).first()
             if version is None:
                 raise CommandError(f"no gallery model version {version_id}")
             entry = version_export(version, folder)
-            entries[(entry["kind"], entry["dataset"])] = entry
+            entries[(entry["kind"], entry["slot"], entry["dataset"])] = entry
             self.stdout.write(f"{entry['file']}: {entry['bytes']:,} bytes, sha256 {entry['sha256']}")
-        ordered = sorted(entries.values(), key=lambda e: (e["dataset"], e["kind"]))
+        ordered = sorted(entries.values(), key=lambda e: (e["dataset"], e["kind"], e["slot"]))
         (folder / MANIFEST_NAME).write_text(json.dumps({"weights": ordered}, indent=1, default=float) + "\n")
         card_write(folder, ordered)

@@ -7,9 +7,9 @@ import time
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from rest_framework.exceptions import APIException
 from tqdm import tqdm
 
+from apps.core.errors import ApplicationError
 from apps.recommender.ml.readers import FORMATS, RatingsFormatError
 from apps.recommender.services import dataset_import
 
@@ -43,9 +43,9 @@ class Command(BaseCommand):
         except (FileNotFoundError, ValueError) as exc:
             bar.close()
             raise CommandError(f"Nothing imported: {exc}", returncode=2) from None
-        except APIException as exc:  # an existing slug, a bad slug or an oversized id
+        except ApplicationError as exc:  # an existing slug, a bad slug or an oversized id
             bar.close()
-            raise CommandError(f"Nothing imported: {_detail_text(exc.detail)}", returncode=3) from None
+            raise CommandError(f"Nothing imported: {exc.message}", returncode=3) from None
         bar.close()
         self.stdout.write(
             self.style.SUCCESS(
@@ -73,11 +73,3 @@ class _LazyBar:
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
-
-
-def _detail_text(detail) -> str:
-    if isinstance(detail, dict):
-        return "; ".join(f"{field}: {_detail_text(value)}" for field, value in detail.items())
-    if isinstance(detail, list):
-        return " ".join(_detail_text(value) for value in detail)
-    return str(detail)

@@ -7,8 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from apps.gallery.ml import datasets
-from apps.gallery.ml.datasets import (
+from apps.core.ml import image_datasets as datasets
+from apps.core.ml.idx import IdxFormatError, idx_encode
+from apps.core.ml.image_datasets import (
     DatasetNotFoundError,
     dataset_class_names,
     dataset_files,
@@ -17,7 +18,6 @@ from apps.gallery.ml.datasets import (
     file_sha256,
     label_parse,
 )
-from apps.gallery.ml.idx import IdxFormatError, idx_encode
 
 REAL_DATA = Path(os.environ.get("AEWEB_DATA_DIR") or Path(__file__).resolve().parents[4] / "shared" / "data")
 FILES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz",

@@ -1,4 +1,4 @@
-"""The gallery's image data sets: where their files are, how to fetch them, their class names.
+"""Fashion-MNIST and MNIST for every app: where their files are, how to fetch them, their class names.
 
 Lookup order (DESIGN.md "Data"): `AEWEB_DATA_DIR/<name>/`, the project's cache folder
 (`<repo>/var/data/<name>/`, or `AEWEB_CACHE_DIR/<name>/`), well-known system folders
@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import tempfile
 import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,7 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .idx import IdxFormatError, idx_images_read, idx_labels_read
+from apps.core.ml.files import atomic_write, file_sha256
+from apps.core.ml.idx import IdxFormatError, idx_images_read, idx_labels_read
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 SPLITS = ("train", "test")
@@ -160,22 +160,12 @@ def dataset_search_dirs(
     return dirs
 
 
-def file_sha256(path: str | Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def file_download(url: str, target: Path, sha256: str, *, progress: bool = True, timeout: float = 60.0) -> Path:
     """Fetch `url` to `target` through a temporary file, verifying sha256 before the rename."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=".tmp-", suffix=".gz", dir=target.parent)
-    tmp = Path(tmp_name)
-    digest = hashlib.sha256()
-    try:
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as response:
+
+    def fetch(tmp: Path) -> None:
+        digest = hashlib.sha256()
+        with open(tmp, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as response:
             total = int(response.headers.get("Content-Length") or 0) or None
             from tqdm import tqdm  # only downloads need it
 
@@ -184,12 +174,11 @@ def file_download(url: str, target: Path, sha256: str, *, progress: bool = True,
                     out.write(block)
                     digest.update(block)
                     bar.update(len(block))
+        # Raised inside the writer, so atomic_write removes the file instead of renaming it.
         if digest.hexdigest() != sha256:
             raise ChecksumError(f"{url}: sha256 {digest.hexdigest()} is not the expected {sha256}")
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return target
+
+    return atomic_write(target, fetch)
 
 
 def dataset_download(
@@ -241,6 +230,16 @@ def dataset_files(
         )
     folder = dataset_download(name, cache_dir=cache_dir, files=wanted, progress=progress)
     return folder / wanted[0], folder / wanted[1]
+
+
+def dataset_available(name: str) -> bool:
+    """Whether both splits are on this machine already (nothing is downloaded to find out)."""
+    try:
+        for split in SPLITS:
+            dataset_files(name, split, download=False)
+    except DatasetNotFoundError:
+        return False
+    return True
 
 
 def dataset_load(

@@ -4,7 +4,7 @@ import struct
 import numpy as np
 import pytest
 
-from apps.gallery.ml.idx import IdxFormatError, idx_encode, idx_images_read, idx_labels_read, idx_parse, idx_read
+from apps.core.ml.idx import IdxFormatError, idx_encode, idx_images_read, idx_labels_read, idx_parse, idx_read
 
 
 def _images(count: int = 5, seed: int = 0) -> np.ndarray:

@@ -1,10 +1,12 @@
-"""The classic denoising-autoencoder demo on the gallery's data: noisy Fashion-MNIST in, clean out.
+"""The classic denoising autoencoder of the 28×28 demo: noisy Fashion-MNIST (or MNIST) in, clean out.
 
 A small convolutional autoencoder (28→14→7→14→28) trained to map images with Gaussian noise
 back to the clean images. It predicts the correction to add to the noisy input (residual
 learning, as DnCNN does): the same net with a sigmoid output often settled on the all-black
-image for epochs before learning anything. The noisy inputs are quantised to uint8 in training exactly as in
-the demo, so the model sees at inference what it saw in training.
+image for epochs before learning anything. The noisy inputs are quantised to uint8 in training
+exactly as in the demo, so the model sees at inference what it saw in training.
+
+Noise std here is on intensities in [0, 1] (the photo denoiser's σ is on 0..255).
 """
 
 from __future__ import annotations
@@ -21,8 +23,10 @@ from torch import nn
 from torch.nn import functional as F
 
 from .config import DaeConfig
-from .images import noise_add, probabilities_to_uint8, psnr
-from .train import images_check, split_indices
+from .metrics import psnr_per_image
+from .noise import noise_add
+
+IMAGE_SIZE = 28
 
 
 class DenoisingAutoencoder(nn.Module):
@@ -65,6 +69,25 @@ class DaeTrainResult:
         return model.to(device).eval()
 
 
+def images_check(images: np.ndarray) -> None:
+    if not isinstance(images, np.ndarray) or images.dtype != np.uint8 or images.ndim != 3:
+        raise ValueError(f"images: expected uint8 N×{IMAGE_SIZE}×{IMAGE_SIZE}, got {getattr(images, 'shape', None)}")
+    if images.shape[1:] != (IMAGE_SIZE, IMAGE_SIZE):
+        raise ValueError(f"images: expected {IMAGE_SIZE}×{IMAGE_SIZE} pixels, got {images.shape[1:]}")
+
+
+def split_indices(count: int, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(train, validation) indices; the validation part is a seeded random `fraction`."""
+    order = np.random.default_rng(seed).permutation(count)
+    held = int(round(count * fraction))
+    return np.sort(order[held:]), np.sort(order[:held])
+
+
+def images_noisy(images: np.ndarray, noise_std: float, seed: int) -> np.ndarray:
+    """uint8 images plus Gaussian noise of `noise_std` (on [0, 1]), clipped and requantised; seeded."""
+    return noise_add(np.asarray(images, dtype=np.uint8), noise_std * 255.0, seed=seed)
+
+
 def _noisy_batch(clean: torch.Tensor, std: float, generator: torch.Generator) -> torch.Tensor:
     noise = torch.randn(clean.shape, generator=generator, device=generator.device).to(clean.device)
     return torch.round((clean + std * noise).clamp_(0.0, 1.0) * 255.0) / 255.0
@@ -79,7 +102,8 @@ def images_denoise(model: nn.Module, noisy: np.ndarray, *, batch_size: int = 512
     out = []
     for start in range(0, noisy.shape[0], batch_size):
         x = torch.from_numpy(noisy[start : start + batch_size]).float().div_(255.0).unsqueeze(1).to(device)
-        out.append(probabilities_to_uint8(model(x).squeeze(1).float().cpu().numpy()))
+        y = model(x).squeeze(1).float().cpu().numpy()
+        out.append(np.clip(np.rint(y.astype(np.float64) * 255.0), 0, 255).astype(np.uint8))
     return np.concatenate(out)
 
 
@@ -88,7 +112,7 @@ def denoise_pairs_make(
 ) -> tuple[np.ndarray, np.ndarray]:
     """(noisy, denoised) uint8 N×28×28 for clean test images; noise_std defaults to the training level."""
     std = float(noise_std if noise_std is not None else model.config.noise_std)
-    noisy = noise_add(np.asarray(images, dtype=np.uint8), std, seed)
+    noisy = images_noisy(images, std, seed)
     return noisy, images_denoise(model, noisy)
 
 
@@ -105,7 +129,7 @@ def dae_train(
     train_idx, val_idx = split_indices(images.shape[0], config.val_fraction, config.seed)
     data = torch.from_numpy(np.ascontiguousarray(images[train_idx])).unsqueeze(1).to(device)
     val_clean = images[val_idx]
-    val_noisy = noise_add(val_clean, config.noise_std, config.seed + 2) if val_idx.size else val_clean
+    val_noisy = images_noisy(val_clean, config.noise_std, config.seed + 2) if val_idx.size else val_clean
     model = dae_build(config).to(device).train()
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
     order_gen = torch.Generator().manual_seed(config.seed)
@@ -132,8 +156,8 @@ def dae_train(
         if not math.isfinite(entry["loss"]):
             raise FloatingPointError(f"training diverged at epoch {epoch}")
         if val_idx.size:
-            entry["val_psnr"] = float(psnr(val_clean, images_denoise(model, val_noisy)).mean())
-            entry["val_psnr_noisy"] = float(psnr(val_clean, val_noisy).mean())
+            entry["val_psnr"] = float(psnr_per_image(val_clean, images_denoise(model, val_noisy)).mean())
+            entry["val_psnr_noisy"] = float(psnr_per_image(val_clean, val_noisy).mean())
             model.train()
         history.append(entry)
         if on_epoch is not None:
@@ -142,7 +166,12 @@ def dae_train(
             break
     model.eval()
     last = history[-1]
-    metrics = {"train_loss": last["loss"], "epochs_run": len(history), "seconds": time.perf_counter() - started}
+    metrics = {
+        "train_loss": last["loss"],
+        "epochs_run": len(history),
+        "seconds": time.perf_counter() - started,
+        "train_images": int(train_idx.size),
+    }
     metrics.update({k: last[k] for k in ("val_psnr", "val_psnr_noisy") if k in last})
     state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
     return DaeTrainResult(state=state, history=history, metrics=metrics, config=config)

@@ -1,0 +1,25 @@
+"""The recommender's contract with the platform: one training, one model kind."""
+
+from __future__ import annotations
+
+from apps.core.queues import QUEUE_GPU
+from apps.core.registry import AppContract, JobKind, ModelKind, Training
+from apps.recommender import demo, selectors, training, training_config
+
+TRAIN = JobKind(
+    name="train.recommender",
+    handler=training.recommender_train_job,
+    validator=training_config.training_params_validate,
+    queue=QUEUE_GPU,
+    title="Train a recommender",
+    lock_on=("dataset", "model"),
+)
+
+APP = AppContract(
+    label="recommender",
+    title="Recommendations",
+    trainings=(Training(name="recommender", job=TRAIN),),
+    models=(ModelKind(name="recommender", training="recommender", title="Collaborative-filtering autoencoder"),),
+    home_card=selectors.home_card,
+    demo_seed=demo.demo_seed,
+)
