@@ -22,6 +22,7 @@ from apps.core.serializers import (
     TokenRequestSerializer,
     TokenSerializer,
     error_responses,
+    validated,
 )
 
 ERRORS = error_responses(400, 401, 403, 404, 409, 429, 503)
@@ -37,18 +38,15 @@ class JobListCreateApi(APIView):
         summary="Recent jobs (staff only)",
     )
     def get(self, request):
-        query = JobQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)  # also refuses NUL bytes, which PostgreSQL cannot store
-        jobs = selectors.job_list(**query.validated_data)
+        # The serializer also refuses NUL bytes, which PostgreSQL cannot store.
+        jobs = selectors.job_list(**validated(JobQuerySerializer, request.query_params))
         return Response(JobSerializer(jobs, many=True).data)
 
     @extend_schema(
         request=JobCreateSerializer, responses={202: JobSerializer, **ERRORS}, summary="Start training (staff only)"
     )
     def post(self, request):
-        data = JobCreateSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        job = services.training_job_start(user=request.user, **data.validated_data)
+        job = services.training_job_start(user=request.user, **validated(JobCreateSerializer, request.data))
         return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
 
@@ -87,9 +85,7 @@ class ModelVersionListApi(APIView):
         summary="Model versions with their metrics and baselines",
     )
     def get(self, request):
-        query = ModelQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        versions = selectors.model_version_list(**query.validated_data)
+        versions = selectors.model_version_list(**validated(ModelQuerySerializer, request.query_params))
         context = {"active_ids": selectors.active_version_ids()}
         return Response(ModelVersionSerializer(versions, many=True, context=context).data)
 
@@ -144,9 +140,7 @@ class TokenApi(APIView):
     def post(self, request):
         from django.contrib.auth import authenticate
 
-        data = TokenRequestSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        user = authenticate(request, **data.validated_data)
+        user = authenticate(request, **validated(TokenRequestSerializer, request.data))
         if user is None or not user.is_active:
             raise AuthenticationFailed("Wrong username or password.")
         token, _ = Token.objects.get_or_create(user=user)

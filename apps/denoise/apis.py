@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
-from apps.core.serializers import JobSerializer, error_responses
+from apps.core.serializers import JobSerializer, error_responses, validated
 from apps.denoise import selectors, services
 from apps.denoise.serializers import DaeDemoRequestSerializer, DenoiseCreateSerializer, DenoiseRequestSerializer
 
@@ -38,9 +38,7 @@ class DenoiseCreateApi(APIView):
         summary="Denoise an uploaded image or a sample (optionally adding noise first)",
     )
     def post(self, request):
-        body = DenoiseCreateSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        data = body.validated_data
+        data = validated(DenoiseCreateSerializer, request.data)
         upload = data.get("image")
         created = services.denoise_request_create(
             data=upload.read() if upload is not None else None,
@@ -76,9 +74,7 @@ class DaeDemoApi(APIView):
         "`label`, `clean_url`, `noisy_url`, `denoised_url`), `psnr_noisy`, `psnr_denoised` and `model_version`.",
     )
     def post(self, request):
-        body = DaeDemoRequestSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        job = services.dae_demo_start(**body.validated_data, user=request.user)
+        job = services.dae_demo_start(**validated(DaeDemoRequestSerializer, request.data), user=request.user)
         return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
 

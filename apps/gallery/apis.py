@@ -13,7 +13,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from apps.core.pagination import page_get
-from apps.core.serializers import JobSerializer, error_responses
+from apps.core.serializers import JobSerializer, error_responses, validated
 from apps.gallery import selectors, services
 from apps.gallery.serializers import (
     GeneratedImageSerializer,
@@ -27,12 +27,6 @@ from apps.gallery.serializers import (
 
 READ_ERRORS = error_responses(400, 404, 429)
 START_ERRORS = error_responses(400, 403, 404, 409, 429, 503)
-
-
-def _body(serializer_class, request) -> dict:
-    body = serializer_class(data=request.data)
-    body.is_valid(raise_exception=True)
-    return body.validated_data
 
 
 class _StartApi(APIView):
@@ -50,9 +44,7 @@ class ImageListApi(APIView):
         summary="Generated images, newest first; filter by label, model version, kind or job",
     )
     def get(self, request):
-        query = ImageQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        q = query.validated_data
+        q = validated(ImageQuerySerializer, request.query_params)
         images = selectors.image_list(
             label=q["label"], model_version=q["model_version"], kind=q["kind"], job=q["job"], dataset=q["dataset"]
         )
@@ -74,7 +66,7 @@ class GenerateApi(_StartApi):
     )
     def post(self, request):
         return self._accepted(
-            services.gallery_generate_start(user=request.user, **_body(GenerateRequestSerializer, request))
+            services.gallery_generate_start(user=request.user, **validated(GenerateRequestSerializer, request.data))
         )
 
 
@@ -85,7 +77,7 @@ class InterpolateApi(_StartApi):
         summary="An interpolation strip between two images of one model version (through their latent means)",
     )
     def post(self, request):
-        data = _body(InterpolateRequestSerializer, request)
+        data = validated(InterpolateRequestSerializer, request.data)
         return self._accepted(services.gallery_interpolate_start(user=request.user, **data))
 
 
@@ -96,7 +88,7 @@ class LatentMapApi(_StartApi):
         summary="Decode a grid over the 2-D latent plane of the latent2d model",
     )
     def post(self, request):
-        data = _body(LatentMapRequestSerializer, request)
+        data = validated(LatentMapRequestSerializer, request.data)
         return self._accepted(services.gallery_latent_map_start(user=request.user, **data))
 
 
@@ -107,5 +99,5 @@ class ReconstructApi(_StartApi):
         summary="Reconstruct test images: originals and reconstructions side by side",
     )
     def post(self, request):
-        data = _body(ReconstructRequestSerializer, request)
+        data = validated(ReconstructRequestSerializer, request.data)
         return self._accepted(services.gallery_reconstruct_start(user=request.user, **data))

@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.core.pagination import page_get
-from apps.core.serializers import error_responses
+from apps.core.serializers import error_responses, validated
 from apps.recommender import selectors, serving
 from apps.recommender.serializers import (
     DatasetSerializer,
@@ -32,12 +32,6 @@ from apps.recommender.serializers import (
 READ_ERRORS = error_responses(400, 404, 429)
 MODEL_ERRORS = error_responses(400, 404, 409, 429, 503)
 USER_PARAM = OpenApiParameter("user", str, OpenApiParameter.PATH, description="the user id as in the data set")
-
-
-def _query(serializer_class, request) -> dict:
-    query = serializer_class(data=request.query_params)
-    query.is_valid(raise_exception=True)
-    return query.validated_data
 
 
 def _json_response(body: str) -> HttpResponse:
@@ -64,7 +58,7 @@ class DatasetItemListApi(APIView):
         summary="A data set's catalogue, paged; search by title",
     )
     def get(self, request, slug: str):
-        query = _query(ItemQuerySerializer, request)
+        query = validated(ItemQuerySerializer, request.query_params)
         dataset = selectors.dataset_get(slug=slug)
         items = selectors.item_list(dataset=dataset, search=query["search"], order=query["order"])
         page = page_get(items, page=query["page"], page_size=query["page_size"])
@@ -78,7 +72,7 @@ class DatasetUserListApi(APIView):
         summary="A data set's users, paged; search by id prefix",
     )
     def get(self, request, slug: str):
-        query = _query(UserQuerySerializer, request)
+        query = validated(UserQuerySerializer, request.query_params)
         dataset = selectors.dataset_get(slug=slug)
         users = selectors.user_list(dataset=dataset, search=query["search"])
         page = page_get(users, page=query["page"], page_size=query["page_size"])
@@ -92,7 +86,7 @@ class DatasetUserRatingsApi(APIView):
         summary="A data set user's ratings, best first",
     )
     def get(self, request, slug: str, user: str):
-        query = _query(RatingsQuerySerializer, request)
+        query = validated(RatingsQuerySerializer, request.query_params)
         dataset_user = selectors.user_get(dataset=selectors.dataset_get(slug=slug), user=user)
         ratings = selectors.user_ratings(user=dataset_user)
         page = page_get(ratings, page=query["page"], page_size=query["page_size"])
@@ -117,9 +111,8 @@ class FoldinRecommendationsApi(APIView):
         summary="Recommendations for a visitor from a few ratings (fold-in, no retraining)",
     )
     def post(self, request, slug: str):
-        body = FoldinRequestSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        return _json_response(serving.recommendations_foldin(slug=slug, **body.validated_data).as_json())
+        body = validated(FoldinRequestSerializer, request.data)
+        return _json_response(serving.recommendations_foldin(slug=slug, **body).as_json())
 
 
 class ItemDetailApi(APIView):
