@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ImproperlyConfigured
 
-from apps.core.queues import QUEUES
+from apps.core.queues import QUEUE_GPU, QUEUES
 
 if TYPE_CHECKING:
     from apps.core.models import Job
@@ -50,15 +50,32 @@ class JobKind:
     lock_on: tuple[str, ...] = ()
 
 
+TRAINING_LOCK = ("dataset", "model")  # one training of a model on a data set at a time
+
+
 @dataclass(frozen=True)
 class Training:
-    """A `train KIND` name and the job kind that does it."""
+    """A `train KIND` name and how to run it; its job kind is `train.<name>`, on the training queue."""
 
     name: str  # as typed: `manage.py train vae`, POST /api/jobs/ {"kind": "vae"}
-    job: JobKind
+    handler: Handler  # handler(job, reporter) -> result dict; builds on apps.core.training.TrainingRun
+    validator: Validator  # usually apps.core.training.training_params_check with the app's choices
+    title: str
     # (training name, model) pairs an earlier release trained elsewhere, routed here instead,
     # e.g. ("vae", "dae") when the denoising autoencoder moved to the denoise app.
     replaces: tuple[tuple[str, str], ...] = ()
+    queue: str = QUEUE_GPU
+
+    @property
+    def job(self) -> JobKind:
+        return JobKind(
+            name=f"train.{self.name}",
+            handler=self.handler,
+            validator=self.validator,
+            queue=self.queue,
+            title=self.title,
+            lock_on=TRAINING_LOCK,
+        )
 
 
 @dataclass(frozen=True)
@@ -134,10 +151,7 @@ def app_register(contract: AppContract) -> None:
     """Check the contract as a whole, then add it; nothing is added when a check fails."""
     if contract.label in _registry.apps:
         _fail(contract, "already registered")
-    jobs = list(contract.jobs)
-    for training in contract.trainings:
-        if training.job not in jobs:
-            jobs.append(training.job)
+    jobs = [*contract.jobs, *(training.job for training in contract.trainings)]
     seen: set[str] = set()
     for kind in jobs:
         _jobkind_check(contract, kind)
@@ -148,8 +162,6 @@ def app_register(contract: AppContract) -> None:
     for training in contract.trainings:
         if not _NAME.match(training.name) or training.name in _registry.trainings or training.name in trainings:
             _fail(contract, f"training {training.name!r} is not a free lower-case name")
-        if training.job.name != f"train.{training.name}":
-            _fail(contract, f"training {training.name!r} must run job kind 'train.{training.name}'")
         trainings[training.name] = training
     models = {}
     for model in contract.models:

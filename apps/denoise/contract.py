@@ -8,15 +8,6 @@ from apps.core.registry import AppContract, JobKind, LegacyKind, ModelKind, Trai
 from apps.denoise import dae_demo, demo, params, selectors, training, training_config, worker
 from apps.denoise.ml.config import DAE_DATASETS
 
-TRAIN = JobKind(
-    name=selectors.TRAIN_KIND,
-    handler=training.denoiser_train_job,
-    validator=training_config.training_params_validate,
-    queue=QUEUE_GPU,
-    title="Train the denoiser",
-    lock_on=("dataset", "model"),
-)
-
 APP = AppContract(
     label="denoise",
     title="Denoising",
@@ -35,8 +26,16 @@ APP = AppContract(
             title="Denoise noisy 28×28 test images",
         ),
     ),
-    # `train vae --model dae` trained the demo autoencoder when it was the gallery's: it comes here.
-    trainings=(Training(name="denoiser", job=TRAIN, replaces=(("vae", "dae"),)),),
+    trainings=(
+        Training(
+            name="denoiser",
+            handler=training.denoiser_train_job,
+            validator=training_config.training_params_validate,
+            title="Train the denoiser",
+            # `train vae --model dae` trained the demo autoencoder when it was the gallery's: it comes here.
+            replaces=(("vae", "dae"),),
+        ),
+    ),
     models=(
         ModelKind(
             name=selectors.DENOISER_KIND,

@@ -7,15 +7,6 @@ from apps.core.registry import AppContract, JobKind, LegacyKind, ModelKind, Trai
 from apps.gallery import demo, jobs, params, selectors
 from apps.gallery.slots import SLOT_CONDITIONAL, SLOT_DEFAULT, SLOT_LATENT2D, VAE_KIND
 
-TRAIN = JobKind(
-    name="train.vae",
-    handler=jobs.gallery_train_job,
-    validator=params.training_params_validate,
-    queue=QUEUE_GPU,
-    title="Train a gallery VAE",
-    lock_on=("dataset", "model"),
-)
-
 APP = AppContract(
     label="gallery",
     title="Image gallery",
@@ -49,7 +40,14 @@ APP = AppContract(
             title="Reconstruct test images",
         ),
     ),
-    trainings=(Training(name="vae", job=TRAIN),),
+    trainings=(
+        Training(
+            name="vae",
+            handler=jobs.gallery_train_job,
+            validator=params.training_params_validate,
+            title="Train a gallery VAE",
+        ),
+    ),
     models=(
         ModelKind(
             name=VAE_KIND,

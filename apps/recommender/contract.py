@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-from apps.core.queues import QUEUE_GPU
-from apps.core.registry import AppContract, JobKind, ModelKind, Training
+from apps.core.registry import AppContract, ModelKind, Training
 from apps.recommender import demo, selectors, training, training_config
-
-TRAIN = JobKind(
-    name="train.recommender",
-    handler=training.recommender_train_job,
-    validator=training_config.training_params_validate,
-    queue=QUEUE_GPU,
-    title="Train a recommender",
-    lock_on=("dataset", "model"),
-)
 
 APP = AppContract(
     label="recommender",
     title="Recommendations",
-    trainings=(Training(name="recommender", job=TRAIN),),
+    trainings=(
+        Training(
+            name="recommender",
+            handler=training.recommender_train_job,
+            validator=training_config.training_params_validate,
+            title="Train a recommender",
+        ),
+    ),
     models=(ModelKind(name="recommender", training="recommender", title="Collaborative-filtering autoencoder"),),
     home_card=selectors.home_card,
     demo_seed=demo.demo_seed,

@@ -8,6 +8,7 @@ on a CPU-only worker and vice versa.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -60,19 +61,40 @@ def checkpoint_load(path: str | Path, *, fmt: str, version: int = 1) -> dict[str
     return payload
 
 
-def checkpoint_model_load(
-    path: str | Path,
-    *,
-    fmt: str,
-    config_class: type[Config],
-    build: Callable[[Any], nn.Module],
-    device: str | torch.device = "cpu",
-    version: int = 1,
-) -> nn.Module:
-    """The saved model rebuilt from its config, in eval mode on `device`, with `.metrics` and `.history`."""
-    payload = checkpoint_load(path, fmt=fmt, version=version)
-    model = build(config_class.from_dict(payload["config"]))
-    model.load_state_dict(payload["state"])
-    model.metrics = payload.get("metrics", {})
-    model.history = payload.get("history", [])
-    return model.to(device).eval()
+@dataclass(frozen=True)
+class CheckpointFormat:
+    """One model's checkpoint format: its name and version, its config class and how to build the model.
+
+    `save`, `read` and `load` are what an app's `ml/checkpoint.py` exports for that model."""
+
+    name: str
+    config_class: type[Config]
+    build: Callable[[Any], nn.Module]
+    version: int = 1
+
+    def save(
+        self,
+        path: str | Path,
+        state: nn.Module | Mapping[str, torch.Tensor],
+        config: Config,
+        *,
+        metrics: Mapping[str, Any] | None = None,
+        history: list[Any] | None = None,
+    ) -> Path:
+        """Save a model (module or state_dict) with its config; returns the path."""
+        return checkpoint_save(
+            path, fmt=self.name, state=state, config=config, metrics=metrics, history=history, version=self.version
+        )
+
+    def read(self, path: str | Path) -> dict[str, Any]:
+        """The raw payload (format, version, config dict, state, metrics, history)."""
+        return checkpoint_load(path, fmt=self.name, version=self.version)
+
+    def load(self, path: str | Path, device: str | torch.device = "cpu") -> nn.Module:
+        """The model rebuilt from its config, in eval mode on `device`, with `.metrics` and `.history`."""
+        payload = self.read(path)
+        model = self.build(self.config_class.from_dict(payload["config"]))
+        model.load_state_dict(payload["state"])
+        model.metrics = payload.get("metrics", {})
+        model.history = payload.get("history", [])
+        return model.to(device).eval()

@@ -28,12 +28,13 @@ def _job(name: str, **kw) -> JobKind:
 
 
 def _app(**kw) -> AppContract:
-    train = _job("train.thing")
     defaults = {
         "label": "thing",
         "title": "Thing",
         "jobs": (_job("thing.run"),),
-        "trainings": (Training(name="thing", job=train),),
+        "trainings": (
+            Training(name="thing", handler=diagnostics.selftest_job, validator=lambda p: p, title="Train a thing"),
+        ),
         "models": (ModelKind(name="thing", training="thing", slots=("default", "small")),),
     }
     return AppContract(**{**defaults, **kw})
@@ -43,8 +44,9 @@ def test_a_whole_contract_registers_and_is_found():
     with registry_isolated():
         app_register(_app())
         assert registry.jobkind_get("thing.run").handler is diagnostics.selftest_job
-        assert registry.jobkind_get("train.thing") is not None  # a training's job is registered with it
-        assert registry.training_get("thing").job.name == "train.thing"
+        train = registry.jobkind_get("train.thing")  # a training's job kind is made for it
+        assert train.lock_on == ("dataset", "model") and train.handler is diagnostics.selftest_job
+        assert registry.training_get("thing").job == train
         assert registry.model_kind_get("thing").slots == ("default", "small")
     assert registry.jobkind_get("thing.run") is None  # isolated: gone afterwards
 
@@ -60,7 +62,7 @@ def test_a_whole_contract_registers_and_is_found():
         (lambda: _app(jobs=(_job("thing.run", validator="x.y"),)), "validator is not callable"),
         (lambda: _app(jobs=(_job("thing.run", lock_on="dataset"),)), "lock_on"),
         (lambda: _app(jobs=(_job("thing.run", title=""),)), "needs a title"),
-        (lambda: _app(trainings=(Training(name="thing", job=_job("train.other")),)), "must run job kind"),
+        (lambda: _app(jobs=(_job("train.thing"),)), "'train.thing' is declared twice"),
         (lambda: _app(models=(ModelKind(name="thing", training="nothing"),)), "names training 'nothing'"),
         (lambda: _app(models=(ModelKind(name="thing", training="thing", slots=("a", "a")),)), "distinct"),
         (lambda: _app(models=(ModelKind(name="thing", training="thing", slots=()),)), "distinct"),

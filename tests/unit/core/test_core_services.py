@@ -141,15 +141,20 @@ def test_a_version_needs_a_declared_kind_and_slot():
 
 
 def test_training_request_routes_a_moved_model_to_its_new_training():
-    trained = JobKind(
-        name="train.movetest", handler=diagnostics.selftest_job, queue=QUEUE_DEFAULT, title="moved training"
-    )
     with registry_isolated():
         app_register(
             AppContract(
                 label="movetest",
                 title="move test",
-                trainings=(Training(name="movetest", job=trained, replaces=(("vae", "moved"),)),),
+                trainings=(
+                    Training(
+                        name="movetest",
+                        handler=diagnostics.selftest_job,
+                        validator=lambda params: params,
+                        title="moved training",
+                        replaces=(("vae", "moved"),),
+                    ),
+                ),
                 models=(ModelKind(name="movetest", training="movetest"),),
             )
         )

@@ -12,8 +12,7 @@ from apps.core.errors import InvalidInput
 from apps.core.ml.config import ConfigError, check
 from apps.core.models import ActiveModel, Job
 from apps.core.params import int_option
-from apps.core.queues import QUEUE_DEFAULT
-from apps.core.registry import AppContract, JobKind, ModelKind, Training, app_register, registry_isolated
+from apps.core.registry import AppContract, ModelKind, Training, app_register, registry_isolated
 from apps.core.runner import JobReporter
 from apps.core.training import TrainingRun, dataset_choice, training_params_check
 
@@ -99,13 +98,12 @@ def _trainer(job, reporter) -> dict:
 def test_a_training_run_reports_writes_and_registers(settings):
     from apps.core.runner import job_execute
 
-    kind = JobKind(name="train.skeleton", handler=_trainer, queue=QUEUE_DEFAULT, title="skeleton")
     with registry_isolated():
         app_register(
             AppContract(
                 label="skeleton",
                 title="skeleton",
-                trainings=(Training(name="skeleton", job=kind),),
+                trainings=(Training(name="skeleton", handler=_trainer, validator=lambda p: p, title="skeleton"),),
                 models=(ModelKind(name="skeleton", training="skeleton", slots=("default", "small")),),
             )
         )
@@ -130,13 +128,12 @@ def test_a_training_run_reports_writes_and_registers(settings):
 
 @pytest.mark.django_db
 def test_activate_false_registers_without_moving_the_pointer(settings):
-    kind = JobKind(name="train.skeleton", handler=_trainer, queue=QUEUE_DEFAULT, title="skeleton")
     with registry_isolated():
         app_register(
             AppContract(
                 label="skeleton",
                 title="skeleton",
-                trainings=(Training(name="skeleton", job=kind),),
+                trainings=(Training(name="skeleton", handler=_trainer, validator=lambda p: p, title="skeleton"),),
                 models=(ModelKind(name="skeleton", training="skeleton", slots=("default", "small")),),
             )
         )
