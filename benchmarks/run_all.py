@@ -29,6 +29,7 @@ BENCHMARKS: list[tuple[str, list[str], list[str]]] = [
     ("denoise_colour", SHIPPED, []),
     ("denoise_large", SHIPPED, []),
     ("denoise_service", ["--weights", "apps/denoise/weights"], []),
+    ("platform_isolation", [], []),
 ]
 
 

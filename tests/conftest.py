@@ -13,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,10 @@ settings.AEWEB_ARTIFACT_DIR = TEST_VAR / "artifacts"
 settings.MEDIA_ROOT = TEST_VAR / "media"
 settings.AEWEB_HEARTBEAT_SECONDS = 1.0
 settings.AEWEB_HEARTBEAT_TIMEOUT = 8.0
+# Workers beat into Redis every second and count as gone after 4 s; health is checked afresh each call.
+settings.AEWEB_WORKER_HEARTBEAT_SECONDS = 1.0
+settings.AEWEB_HEALTH_STALE_SECONDS = 4.0
+settings.AEWEB_HEALTH_CACHE_SECONDS = 0.0
 # Playwright's sync API runs an event loop in the test thread; Django's ORM refuses to run
 # beside one unless told that this is deliberate.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -33,6 +38,13 @@ DATA_DIR = Path(os.environ.get("AEWEB_DATA_DIR") or ROOT.parent / "shared" / "da
 
 def pytest_sessionfinish(session, exitstatus):
     shutil.rmtree(TEST_VAR, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def rate_limits_fresh(settings):
+    """Each test counts its rate limits and pixel budgets from zero: under a key prefix of its own in
+    the shared cache (earlier tests' counts, and an earlier run's on the same Redis, stay under theirs)."""
+    settings.AEWEB_THROTTLE_KEY_PREFIX = f"rl-test-{uuid.uuid4().hex[:12]}"
 
 
 @pytest.fixture
@@ -83,40 +95,63 @@ def database_url_for_workers() -> str:
     return f"postgres://{auth}@{s.get('HOST') or '127.0.0.1'}:{s.get('PORT') or 5432}/{s['NAME']}"
 
 
-class WorkerProcess:
-    """`celery worker` in its own process group, so a test can SIGKILL all of it."""
+def worker_environment(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """What a worker process of the tests needs: the test database, folders, broker and timings."""
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url_for_workers(),
+        "AEWEB_ARTIFACT_DIR": str(settings.AEWEB_ARTIFACT_DIR),
+        "AEWEB_MEDIA_DIR": str(settings.MEDIA_ROOT),
+        "AEWEB_HEARTBEAT_SECONDS": str(settings.AEWEB_HEARTBEAT_SECONDS),
+        "AEWEB_HEARTBEAT_TIMEOUT": str(settings.AEWEB_HEARTBEAT_TIMEOUT),
+        "AEWEB_WORKER_HEARTBEAT_SECONDS": str(settings.AEWEB_WORKER_HEARTBEAT_SECONDS),
+        "AEWEB_HEALTH_STALE_SECONDS": str(settings.AEWEB_HEALTH_STALE_SECONDS),
+        "AEWEB_QUEUED_RESEND_SECONDS": str(settings.AEWEB_QUEUED_RESEND_SECONDS),
+        "AEWEB_DEVICE": "cpu",
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "PYTHONUNBUFFERED": "1",
+        **(extra or {}),
+    }
 
-    def __init__(self, name: str) -> None:
+
+class WorkerProcess:
+    """`celery worker` in its own process group, so a test can SIGKILL all of it; all queues unless told."""
+
+    def __init__(self, name: str, queues: tuple[str, ...] | None = None, env: dict[str, str] | None = None) -> None:
+        from apps.core.queues import QUEUES
+
         self.name = name
+        self.queues = tuple(queues or QUEUES)
         self.log = TEST_VAR / f"worker-{name}.log"
-        env = {
-            **os.environ,
-            "DATABASE_URL": database_url_for_workers(),
-            "AEWEB_ARTIFACT_DIR": str(settings.AEWEB_ARTIFACT_DIR),
-            "AEWEB_MEDIA_DIR": str(settings.MEDIA_ROOT),
-            "AEWEB_HEARTBEAT_SECONDS": str(settings.AEWEB_HEARTBEAT_SECONDS),
-            "AEWEB_HEARTBEAT_TIMEOUT": str(settings.AEWEB_HEARTBEAT_TIMEOUT),
-            "AEWEB_DEVICE": "cpu",
-            "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-            "PYTHONUNBUFFERED": "1",
-        }
+        env = worker_environment(env)
         command = [
-            sys.executable, "-m", "celery", "-A", "aeweb", "worker", "-Q", "default,gpu", "-c", "1",
+            sys.executable, "-m", "celery", "-A", "aeweb", "worker", "-Q", ",".join(self.queues), "-c", "1",
             "-P", "prefork", "-n", f"{name}@%h", "--without-gossip", "--without-mingle", "--loglevel", "INFO",
         ]  # fmt: skip
         self.proc = subprocess.Popen(
             command, cwd=ROOT, env=env, stdout=open(self.log, "wb"), stderr=subprocess.STDOUT, start_new_session=True
         )
-        self.wait_ready()
+        try:
+            self.wait_ready()
+        except BaseException:  # not handed to the fixture, so nobody else would stop it
+            self.kill()
+            raise
 
     def wait_ready(self, timeout: float = 60.0) -> None:
+        from kombu.exceptions import OperationalError
+        from redis.exceptions import RedisError
+
         from aeweb.celery import app
 
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"worker exited early:\n{self.log.read_text()[-3000:]}")
-            replies = app.control.ping(timeout=0.5, destination=None) or []
+            try:
+                replies = app.control.ping(timeout=0.5, destination=None) or []
+            except (OSError, RedisError, OperationalError):  # a Redis a test restarted: ask on a new connection
+                app._pool = app.amqp._producer_pool = None
+                continue
             if any(self.name in next(iter(reply)) for reply in replies):
                 return
         raise RuntimeError(f"worker not ready in {timeout:.0f} s:\n{self.log.read_text()[-3000:]}")
@@ -146,8 +181,8 @@ def worker_factory(transactional_db):
     app.control.purge()  # messages left by an earlier run would be for rows that no longer exist
     workers: list[WorkerProcess] = []
 
-    def start(name: str = "") -> WorkerProcess:
-        worker = WorkerProcess(name or f"test{len(workers)}-{os.getpid()}")
+    def start(name: str = "", **kwargs) -> WorkerProcess:
+        worker = WorkerProcess(name or f"test{len(workers)}-{os.getpid()}", **kwargs)
         workers.append(worker)
         return worker
 
@@ -178,6 +213,29 @@ def job_wait(job_id, *, until=("succeeded", "failed", "cancelled"), timeout: flo
 # --- a real browser ---------------------------------------------------------------------------
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# What Chromium logs to the console when the Content-Security-Policy blocks something, on every page
+# any browser test visits (every context the `browser` fixture makes); checked after each test.
+CSP_VIOLATIONS: list[str] = []
+
+
+class _CspWatchingBrowser:
+    """The Playwright browser, whose new contexts report CSP violations into CSP_VIOLATIONS."""
+
+    def __init__(self, browser) -> None:
+        self._browser = browser
+
+    def __getattr__(self, name):
+        return getattr(self._browser, name)
+
+    def new_context(self, *args, **kwargs):
+        context = self._browser.new_context(*args, **kwargs)
+
+        def console(message) -> None:
+            if "Content Security Policy" in message.text:
+                CSP_VIOLATIONS.append(f"{message.page.url if message.page else '?'}: {message.text}")
+
+        context.on("console", console)
+        return context
 
 
 @pytest.fixture(scope="session")
@@ -191,8 +249,18 @@ def browser():
             executable_path=CHROMIUM,
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"],
         )
-        yield browser
+        yield _CspWatchingBrowser(browser)
         browser.close()
+
+
+@pytest.fixture(autouse=True)
+def no_csp_violations(request):
+    """A browser test fails when a page it visited broke the Content-Security-Policy."""
+    CSP_VIOLATIONS.clear()
+    yield
+    if "browser" in request.fixturenames:
+        violations, CSP_VIOLATIONS[:] = list(CSP_VIOLATIONS), []
+        assert not violations, "Content-Security-Policy violations:\n" + "\n".join(violations)
 
 
 @pytest.fixture

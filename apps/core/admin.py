@@ -1,4 +1,7 @@
-"""Admin: cancel or retry jobs, activate or roll back model versions, retrain a model."""
+"""Admin: cancel or retry jobs, activate or roll back model versions, retrain a model.
+
+Each action asks for the permission the API asks for (apps.core.permissions): "view" is not enough.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from django.urls import reverse
 from apps.core import registry, services
 from apps.core.errors import ApplicationError
 from apps.core.models import Activation, ActiveModel, Job, ModelVersion
+from apps.core.permissions import PERM_ACTIVATE, PERM_JOB_CHANGE, PERM_TRAIN, user_may
 
 
 def _report(modeladmin, request, fn, objects, done: str) -> None:
@@ -23,6 +27,11 @@ def _report(modeladmin, request, fn, objects, done: str) -> None:
         modeladmin.message_user(request, f"{done}: {count}.", messages.SUCCESS)
 
 
+def has_train_permission(modeladmin, request) -> bool:
+    """For `@admin.action(permissions=["train"])`: `has_train_permission = has_train_permission` on the admin."""
+    return user_may(request.user, PERM_TRAIN)
+
+
 @admin.register(Job)
 class JobAdmin(admin.ModelAdmin):
     list_display = ["id", "kind", "status", "progress", "attempts", "created_at", "finished_at", "message"]
@@ -33,11 +42,14 @@ class JobAdmin(admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         return False
 
-    @admin.action(description="Cancel selected jobs")
+    def has_job_change_permission(self, request) -> bool:
+        return user_may(request.user, PERM_JOB_CHANGE)
+
+    @admin.action(description="Cancel selected jobs", permissions=["job_change"])
     def cancel_jobs(self, request, queryset):
         _report(self, request, lambda job: services.job_cancel(job=job), queryset, "Cancelled")
 
-    @admin.action(description="Retry selected failed/cancelled jobs")
+    @admin.action(description="Retry selected failed/cancelled jobs", permissions=["job_change"])
     def retry_jobs(self, request, queryset):
         _report(self, request, lambda job: services.job_retry(job=job), queryset, "Queued again")
 
@@ -81,11 +93,16 @@ class ModelVersionAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None) -> bool:
         return request.method in ("GET", "HEAD") and super().has_view_permission(request, obj)
 
+    def has_activate_permission(self, request) -> bool:
+        return user_may(request.user, PERM_ACTIVATE)
+
+    has_train_permission = has_train_permission
+
     @admin.display(boolean=True, description="active")
     def is_active(self, obj: ModelVersion) -> bool:
         return ActiveModel.objects.filter(model_version=obj).exists()
 
-    @admin.action(description="Activate the selected version", permissions=["view"])
+    @admin.action(description="Activate the selected version", permissions=["activate"])
     def activate_version(self, request, queryset):
         _report(
             self,
@@ -95,7 +112,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
             "Activated",
         )
 
-    @admin.action(description="Roll back to the previously active version", permissions=["view"])
+    @admin.action(description="Roll back to the previously active version", permissions=["activate"])
     def rollback(self, request, queryset):
         targets = {(v.kind, v.dataset, v.slot) for v in queryset}
         for kind, dataset, slot in targets:
@@ -105,7 +122,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
             except ApplicationError as exc:
                 self.message_user(request, exc.message, messages.ERROR)
 
-    @admin.action(description="Retrain: a new version with the same model and settings", permissions=["view"])
+    @admin.action(description="Retrain: a new version with the same model and settings", permissions=["train"])
     def retrain(self, request, queryset):
         targets = [
             {

@@ -5,21 +5,23 @@ Domain errors (apps.core.errors) become HTTP responses here and nowhere else.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, HttpResponse, JsonResponse
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from apps.core.errors import ApplicationError, Conflict, InvalidInput, NotFound, ServiceUnavailable
+from apps.core.errors import ApplicationError, Conflict, InvalidInput, NotFound, RateLimited, ServiceUnavailable
 
 # The most specific class wins (checked in this order); an ApplicationError not listed is a 400.
 STATUS_BY_ERROR: tuple[tuple[type[ApplicationError], int], ...] = (
     (InvalidInput, 400),
     (NotFound, 404),
     (Conflict, 409),
+    (RateLimited, 429),
     (ServiceUnavailable, 503),
 )
 
@@ -44,9 +46,27 @@ def _message_from(detail: Any) -> str:
     return str(detail)
 
 
+def suspicious_body(exc: SuspiciousOperation) -> tuple[dict[str, Any], int]:
+    """(body, status) for what Django's request parsing refuses: a body over DATA_UPLOAD_MAX_MEMORY_SIZE
+    (413), too many form fields or files, a malformed multipart body (400)."""
+    from django.conf import settings
+
+    if isinstance(exc, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        message = f"The request body is over {limit:,} bytes ({limit / 2**20:.1f} MB), the most this endpoint reads."
+        return error_body("too_large", message, {"limit": limit}), 413
+    return error_body("invalid", str(exc) or "The request cannot be read."), 400
+
+
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, SuspiciousOperation):
+        body, status = suspicious_body(exc)
+        return Response(body, status=status)
     if isinstance(exc, ApplicationError):
-        return Response(error_body(exc.code, exc.message, exc.details), status=application_error_status(exc))
+        response = Response(error_body(exc.code, exc.message, exc.details), status=application_error_status(exc))
+        if isinstance(exc, RateLimited) and exc.retry_after is not None:
+            response["Retry-After"] = str(max(1, math.ceil(exc.retry_after)))
+        return response
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(str(exc) or "Not found.")
     elif isinstance(exc, PermissionDenied):
@@ -89,6 +109,18 @@ def csrf_failure(request, reason: str = "") -> JsonResponse | HttpResponse:
     from django.views.csrf import csrf_failure as default_failure
 
     return default_failure(request, reason=reason)
+
+
+def bad_request(request, exception=None):
+    """handler400: JSON under /api/ (a body Django refused before any view), Django's page elsewhere."""
+    if request.path.startswith("/api/"):
+        if isinstance(exception, SuspiciousOperation):
+            body, status = suspicious_body(exception)
+            return JsonResponse(body, status=status)
+        return JsonResponse(error_body("bad_request", "The request cannot be read."), status=400)
+    from django.views.defaults import bad_request as default_bad_request
+
+    return default_bad_request(request, exception)
 
 
 def not_found(request, exception=None):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from apps.core import diagnostics
-from apps.core.queues import QUEUE_DEFAULT
+from apps.core.queues import QUEUE_INTERACTIVE
 from apps.core.registry import AppContract, JobKind
 
 APP = AppContract(
@@ -14,7 +14,7 @@ APP = AppContract(
             name="core.selftest",
             handler=diagnostics.selftest_job,
             validator=diagnostics.selftest_params_validate,
-            queue=QUEUE_DEFAULT,
+            queue=QUEUE_INTERACTIVE,
             title="Self-test: queue, worker and progress",
         ),
     ),

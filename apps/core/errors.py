@@ -42,6 +42,16 @@ class Conflict(ApplicationError):
     code = "conflict"
 
 
+class RateLimited(ApplicationError):
+    """The client has used up a budget (e.g. image megapixels per hour); `retry_after` seconds until it fits."""
+
+    code = "throttled"
+
+    def __init__(self, message: str, *, retry_after: float | None = None, details: dict[str, Any] | None = None):
+        super().__init__(message, details=details)
+        self.retry_after = retry_after
+
+
 class ServiceUnavailable(ApplicationError):
     """Something the request needs (the broker, a model's files) is not there right now."""
 

@@ -27,8 +27,12 @@ def job_finish(
     error: str = "",
     message: str = "",
     only_from: tuple[str, ...] | None = (JobStatus.RUNNING,),
+    attempt: int | None = None,
 ) -> bool:
-    """Move a job to a final status; with `only_from`, only from those statuses. True if moved."""
+    """Move a job to a final status; with `only_from`, only from those statuses. True if moved.
+
+    With `attempt`, only while the job is still in that attempt: a runner that lost its job (reaped,
+    then retried and claimed by another worker) cannot write over the new attempt's outcome."""
     updates: dict[str, Any] = {"status": status, "finished_at": timezone.now(), "error": error[:10000]}
     if result is not None:
         updates["result"] = result
@@ -39,14 +43,18 @@ def job_finish(
     queryset = Job.objects.filter(id=job_id)
     if only_from is not None:
         queryset = queryset.filter(status__in=list(only_from))
+    if attempt is not None:
+        queryset = queryset.filter(attempts=attempt)
     return queryset.update(**updates) > 0
 
 
 def jobs_reap_stale() -> int:
-    """Fail running jobs whose worker stopped beating, and queued jobs nobody picked up.
+    """Fail running jobs whose worker stopped beating, and queued jobs nobody picked up for days.
 
     Runs from beat (every 30 s), when a worker starts and before a job is created; never on a
-    read, so looking at a job does not change it."""
+    read, so looking at a job does not change it. A queued job whose message was lost is not
+    failed: the sweeper (apps.core.dispatch) sends it again; only one that no worker took in
+    AEWEB_QUEUED_TIMEOUT (no worker consumes its queue) is."""
     now = timezone.now()
     heartbeat_timeout = settings.AEWEB_HEARTBEAT_TIMEOUT
     stale_running = Q(status=JobStatus.RUNNING) & (
@@ -66,7 +74,10 @@ def jobs_reap_stale() -> int:
         status=JobStatus.FAILED,
         finished_at=now,
         message="Never started.",
-        error="No worker picked this job up in time; its queue message was probably lost. Retry the job.",
+        error=(
+            f"No worker took this job from its queue in {settings.AEWEB_QUEUED_TIMEOUT / 3600:.0f} h: is a worker "
+            "running for that queue? Retry the job once one is."
+        ),
     )
     if reaped:
         logger.warning("marked %d stale job(s) failed", reaped)

@@ -16,13 +16,21 @@ from apps.core.errors import InvalidInput
 SEED_MAX = 2**31 - 1
 
 
-def int_option(low: int, high: int) -> Callable[[Any], int | None]:
-    """A checker for an integer in low..high (or null); integer strings from forms are accepted."""
+def int_option(low: int, high: int, *, strings: bool = False) -> Callable[[Any], int | None]:
+    """A checker for an integer in low..high (or null): a JSON integer (2.0 counts), never a boolean.
+
+    `strings`: integer strings are accepted too, where settings are meant to be typed as text (a training
+    request's config, whose model settings Config.from_dict reads the same way). A job's params from the
+    API are JSON-typed: "3" is not a count there.
+    """
 
     def check(value: Any) -> int | None:
         if value is None:
             return None
-        if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).strip().lstrip("-").isdigit():
+        if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+            value = int(value)
+        text_ok = strings and isinstance(value, str) and value.strip().lstrip("-").isdigit()
+        if isinstance(value, bool) or not (isinstance(value, int) or text_ok):
             raise ValueError(f"must be an integer in {low}..{high}")
         if not low <= int(value) <= high:
             raise ValueError(f"must be in {low}..{high}, not {value}")
@@ -32,6 +40,7 @@ def int_option(low: int, high: int) -> Callable[[Any], int | None]:
 
 
 def param_int(params: dict, key: str, *, default: int | None, low: int, high: int) -> int | None:
+    """An integer in low..high (a JSON integer: not "3", not true); missing or null gives `default`."""
     try:
         return int_option(low, high)(params.get(key, default))
     except ValueError as exc:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ImproperlyConfigured
 
-from apps.core.queues import QUEUE_GPU, QUEUES
+from apps.core.queues import QUEUE_TRAINING, QUEUES
 
 if TYPE_CHECKING:
     from apps.core.models import Job
@@ -64,7 +64,7 @@ class Training:
     # (training name, model) pairs an earlier release trained elsewhere, routed here instead,
     # e.g. ("vae", "dae") when the denoising autoencoder moved to the denoise app.
     replaces: tuple[tuple[str, str], ...] = ()
-    queue: str = QUEUE_GPU
+    queue: str = QUEUE_TRAINING
 
     @property
     def job(self) -> JobKind:

@@ -1,11 +1,19 @@
 """Runs one job inside a worker: claim it, beat, report progress, record the outcome.
 
-Idempotent: a redelivered message for a job that is not queued any more does nothing.
+Idempotent: a redelivered message for a job that is not queued any more does nothing, so a job
+never runs twice at once. Each claim is an attempt, and every write a runner makes (progress,
+heartbeat, outcome) holds only while the job is still in that attempt.
+
+At shutdown a worker hands its job back: SIGTERM reaching the pool process while a handler runs
+stops the handler (JobHandedBack), puts the job back to "queued" and sends its message again, so
+the next worker starts it afresh; it is never left "running" by an orderly stop.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -17,6 +25,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from apps.core import registry
+from apps.core.dispatch import job_send
 from apps.core.job_status import job_finish
 from apps.core.models import Job, JobStatus
 
@@ -25,6 +34,48 @@ logger = logging.getLogger(__name__)
 
 class JobStopped(Exception):
     """The job was cancelled (or reaped) while it ran: stop working on it."""
+
+
+class JobHandedBack(BaseException):
+    """The worker is shutting down: stop the handler and give the job back to its queue.
+
+    A BaseException, like KeyboardInterrupt, so a handler's `except Exception` does not swallow it."""
+
+
+HANDBACK_MESSAGE = "Handed back: its worker shut down before it finished. It starts again on the next worker."
+_state = {"in_handler": False, "in_job": False, "pool_process": False, "previous": None}
+
+
+def _on_sigterm(signum, frame) -> None:
+    if _state["in_handler"]:
+        _state["in_handler"] = False  # once: the hand-back itself must not be interrupted
+        raise JobHandedBack()
+    if _state["in_job"]:
+        return  # claiming or recording the outcome: a few milliseconds; the worker stops after it
+    previous = _state["previous"]
+    if callable(previous):
+        previous(signum, frame)  # billiard's own: the pool process exits
+        return
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+def pool_process_mark() -> None:
+    """worker_process_init: this process is a worker's pool process, where jobs hand back on SIGTERM."""
+    _state["pool_process"] = True
+
+
+def handback_on_sigterm_install() -> None:
+    """In a worker's pool process, before a job runs: SIGTERM hands the running job back.
+
+    Installed per job rather than at process start, since billiard sets its own SIGTERM handler
+    after the process initializer; outside a job that handler still does what it did."""
+    if not _state["pool_process"]:
+        return
+    current = signal.getsignal(signal.SIGTERM)
+    if current is not _on_sigterm:
+        _state["previous"] = current
+        signal.signal(signal.SIGTERM, _on_sigterm)
 
 
 class JobReporter:
@@ -44,8 +95,9 @@ class JobReporter:
         if epoch is not None:
             self.history.append(epoch)
             updates["history"] = self.history
-        # Filtering on status makes "still running?" and the write one atomic statement.
-        if not Job.objects.filter(id=self.job.id, status=JobStatus.RUNNING).update(**updates):
+        # Filtering on status and attempt makes "still mine and running?" and the write one statement.
+        mine = Job.objects.filter(id=self.job.id, status=JobStatus.RUNNING, attempts=self.job.attempts)
+        if not mine.update(**updates):
             raise JobStopped(f"job {self.job.id} is no longer running")
         if self.listener is not None:
             self.listener({**updates, "epoch": epoch})
@@ -54,15 +106,18 @@ class JobReporter:
 class Heartbeat(threading.Thread):
     """Touches the job's heartbeat while the handler works, so a dead worker is noticed."""
 
-    def __init__(self, job_id) -> None:
+    def __init__(self, job_id, attempt: int) -> None:
         super().__init__(daemon=True, name=f"heartbeat-{job_id}")
         self.job_id = job_id
+        self.attempt = attempt
         self.stopped = threading.Event()
 
     def run(self) -> None:
         try:
             while not self.stopped.wait(settings.AEWEB_HEARTBEAT_SECONDS):
-                Job.objects.filter(id=self.job_id, status=JobStatus.RUNNING).update(heartbeat_at=timezone.now())
+                Job.objects.filter(id=self.job_id, status=JobStatus.RUNNING, attempts=self.attempt).update(
+                    heartbeat_at=timezone.now()
+                )
         except Exception:  # a missed beat is retried; the reaper's timeout allows several
             logger.exception("heartbeat for job %s failed", self.job_id)
         finally:
@@ -88,37 +143,73 @@ def job_claim(job_id) -> Job | None:
 
 
 def job_execute(*, job_id, listener: Callable[[dict[str, Any]], None] | None = None) -> Job | None:
+    _state["in_job"] = True
+    try:
+        return _job_execute(job_id=job_id, listener=listener)
+    finally:
+        _state["in_job"] = _state["in_handler"] = False
+
+
+def _job_execute(*, job_id, listener: Callable[[dict[str, Any]], None] | None = None) -> Job | None:
     job = job_claim(job_id)
     if job is None:
         logger.info("job %s is not queued; nothing to do", job_id)
         return None
-    heartbeat = Heartbeat(job.id)
+    heartbeat = Heartbeat(job.id, job.attempts)
     heartbeat.start()
     started = time.monotonic()
+    finish = {"job_id": job.id, "attempt": job.attempts}
     try:
         kind = registry.jobkind_get(job.kind)
         if kind is None:
             raise LookupError(f"no app declares job kind {job.kind!r} (was it renamed or its app removed?)")
-        result = kind.handler(job, JobReporter(job, listener))
+        _state["in_handler"] = True
+        try:
+            result = kind.handler(job, JobReporter(job, listener))
+        finally:
+            _state["in_handler"] = False
         job_finish(
-            job_id=job.id,
+            **finish,
             status=JobStatus.SUCCEEDED,
             result=result or {},
             message=f"Done in {time.monotonic() - started:.1f} s.",
         )
+    except JobHandedBack:
+        heartbeat.stop()
+        job_hand_back(job=job)
     except JobStopped:
         logger.info("job %s stopped: cancelled or reaped", job.id)
     except SoftTimeLimitExceeded:
         job_finish(
-            job_id=job.id,
+            **finish,
             status=JobStatus.FAILED,
             message="Time limit exceeded.",
             error=f"The job ran past its time limit ({settings.AEWEB_JOB_TIME_LIMIT} s) and was stopped.",
         )
     except Exception as exc:
         logger.exception("job %s failed", job.id)
-        job_finish(job_id=job.id, status=JobStatus.FAILED, message="Failed.", error=f"{type(exc).__name__}: {exc}")
+        job_finish(**finish, status=JobStatus.FAILED, message="Failed.", error=f"{type(exc).__name__}: {exc}")
     finally:
         heartbeat.stop()
     job.refresh_from_db()
     return job
+
+
+def job_hand_back(*, job: Job) -> None:
+    """Put a job this runner holds back to "queued" and send its message again (the sweeper would, later)."""
+    if not connection.in_atomic_block:  # the handler may have been stopped mid-query: start afresh
+        connection.close()
+    moved = Job.objects.filter(id=job.id, status=JobStatus.RUNNING, attempts=job.attempts).update(
+        status=JobStatus.QUEUED,
+        progress=0.0,
+        message=HANDBACK_MESSAGE,
+        history=[],
+        heartbeat_at=None,
+        started_at=None,
+    )
+    logger.warning("job %s handed back at worker shutdown", job.id)
+    if moved:
+        try:
+            job_send(job=job)
+        except Exception as exc:  # the broker is gone too: the sweeper sends it once there is one
+            logger.warning("job %s handed back but not sent again (%s); the sweeper will", job.id, exc)

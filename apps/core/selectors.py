@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from apps.core import registry
 from apps.core.errors import NotFound
 from apps.core.models import ACTIVE_STATUSES, ActiveModel, Job, JobStatus, ModelVersion
+
+ID_MAX = 2**63 - 1  # a larger id cannot be in a table, and would overflow SQLite's (and PostgreSQL's) integers
+
+
+def id_possible(value) -> bool:
+    """Whether `value` can be a row's integer id: filtering by one that cannot is an overflow, not a miss."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= ID_MAX
 
 
 def job_get(job_id) -> Job:
@@ -25,6 +32,14 @@ def job_list(*, kind: str | None = None, status: str | None = None, limit: int =
     return jobs[:limit]
 
 
+def job_list_started_by(*, user=None, job_ids=(), limit: int = 50) -> QuerySet[Job]:
+    """The jobs `user` started (when signed in) or whose ids a visitor's session kept, newest first."""
+    mine = Q(id__in=list(job_ids))
+    if user is not None and user.is_authenticated:
+        mine |= Q(created_by=user)
+    return Job.objects.filter(mine)[:limit]
+
+
 def job_active(*, kind: str, **params) -> Job | None:
     """The queued or running job of a kind whose params match, e.g. a data set's training."""
     filters = {f"params__{key}": value for key, value in params.items()}
@@ -40,7 +55,7 @@ def job_eta_seconds(job: Job) -> float | None:
 
 
 def model_version_get(*, version_id: int) -> ModelVersion:
-    version = ModelVersion.objects.filter(id=version_id).first() if 0 < version_id < 2**63 else None
+    version = ModelVersion.objects.filter(id=version_id).first() if id_possible(version_id) else None
     if version is None:
         raise NotFound(f"No model version {version_id}.")
     return version

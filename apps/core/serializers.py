@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+import re
+import uuid
 from typing import Any
 
 from django.urls import reverse
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from apps.core import registry
 from apps.core.models import Job, JobStatus, ModelVersion
 from apps.core.pagination import PAGE_SIZE_MAX
 from apps.core.selectors import job_eta_seconds
@@ -31,6 +35,95 @@ def validated(serializer_class: type[serializers.Serializer], data: Any) -> dict
 def error_responses(*codes: int) -> dict[int, type[ErrorSerializer]]:
     """The documented error responses of an endpoint: {status: ErrorSerializer}."""
     return {code: ErrorSerializer for code in codes}
+
+
+# --- strict JSON fields ------------------------------------------------------------------------
+# DRF's fields coerce: IntegerField takes "3", FloatField takes true and "3", CharField takes 3. In a
+# JSON body the type is part of the contract the schema states, so these refuse what is not already
+# of the JSON type. Query strings and multipart forms hold only text: they keep DRF's own fields.
+
+
+def _type_refuse(field: serializers.Field, data, expected: str) -> None:
+    raise serializers.ValidationError(f"must be {expected}, not {type(data).__name__} {data!r}"[:200])
+
+
+class JsonIntegerField(serializers.IntegerField):
+    """A JSON integer (2.0 counts: JSON does not tell them apart); a string or a boolean is refused."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int | float):
+            _type_refuse(self, data, "an integer")
+        return super().to_internal_value(data)
+
+
+class JsonFloatField(serializers.FloatField):
+    """A JSON number; a string or a boolean is refused. `exclusive_min`: the number must be above it
+    (the schema says `exclusiveMinimum`), e.g. a temperature in (0, 3]."""
+
+    def __init__(self, *, exclusive_min: float | None = None, **kwargs) -> None:
+        # Checked here, not by a min_value validator: drf-spectacular drops exclusiveMinimum beside one.
+        self.exclusive_min = exclusive_min
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int | float):
+            _type_refuse(self, data, "a number")
+        value = super().to_internal_value(data)
+        if self.exclusive_min is not None and value <= self.exclusive_min:
+            high = f"{self.max_value:g}]" if self.max_value is not None else "∞)"
+            raise serializers.ValidationError(f"must be in ({self.exclusive_min:g}, {high}, not {value:g}")
+        return value
+
+
+class JsonCharField(serializers.CharField):
+    """A JSON string; a number or a boolean is refused."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            _type_refuse(self, data, "a string")
+        return super().to_internal_value(data)
+
+
+class JsonChoiceField(serializers.ChoiceField):
+    """One of the (string) choices, given as a JSON string."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            _type_refuse(self, data, "a string")
+        return super().to_internal_value(data)
+
+
+UUID_TEXT = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+
+
+@extend_schema_field({"type": "string", "pattern": f"^({UUID_TEXT})?$"})
+class UuidOrBlankField(serializers.Field):
+    """A query filter by id: a UUID written out (8-4-4-4-12 hex digits), or empty for "any" (None)."""
+
+    def to_internal_value(self, data) -> uuid.UUID | None:
+        if not isinstance(data, str):
+            _type_refuse(self, data, "a string")
+        if data == "":
+            return None
+        if not re.fullmatch(UUID_TEXT, data):
+            raise serializers.ValidationError("must be an id such as 3f2504e0-4f89-41d3-9a0c-0305e82c3301, or empty")
+        return uuid.UUID(data)
+
+    def to_representation(self, value) -> str:
+        return str(value) if value else ""
+
+
+class JsonFloatFieldSchema(OpenApiSerializerFieldExtension):
+    """The schema of JsonFloatField: DRF's number, with `exclusiveMinimum` where the field has one."""
+
+    target_class = JsonFloatField
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        if self.target.exclusive_min is not None:
+            schema.update(minimum=self.target.exclusive_min, exclusiveMinimum=True)  # OpenAPI 3.0's spelling
+        return schema
 
 
 class PageQuerySerializer(serializers.Serializer):
@@ -87,20 +180,34 @@ class JobSerializer(serializers.ModelSerializer):
 
 
 class JobQuerySerializer(serializers.Serializer):
-    kind = serializers.CharField(required=False, max_length=64)
-    status = serializers.ChoiceField(required=False, choices=JobStatus.choices)
+    # allow_blank: `?kind=` is "any kind" (as the models page's empty filter), and the schema says so.
+    kind = serializers.CharField(required=False, allow_blank=True, max_length=64)
+    status = serializers.ChoiceField(required=False, allow_blank=True, choices=JobStatus.choices)
 
 
 class ModelQuerySerializer(serializers.Serializer):
-    kind = serializers.CharField(required=False, max_length=32)
-    dataset = serializers.CharField(required=False, max_length=100)
+    kind = serializers.CharField(required=False, allow_blank=True, max_length=32)
+    dataset = serializers.CharField(required=False, allow_blank=True, max_length=100)
 
 
 class JobCreateSerializer(serializers.Serializer):
-    kind = serializers.CharField(help_text="what to train: recommender, vae, denoiser (`train KIND`)")
-    dataset = serializers.CharField(required=False, allow_blank=True, default="")
-    model = serializers.CharField(required=False, allow_blank=True, default="")
-    config = serializers.DictField(required=False, default=dict)
+    kind = JsonChoiceField(choices=[], help_text="what to train (`train KIND`): recommender, vae, denoiser, ...")
+    dataset = JsonCharField(
+        required=False, allow_blank=True, default="", help_text="a data set of that kind; empty: its default"
+    )
+    model = JsonCharField(
+        required=False, allow_blank=True, default="", help_text="an architecture of that kind; empty: its default"
+    )
+    config = serializers.DictField(
+        required=False,
+        default=dict,
+        help_text="training settings of that model (as `train KIND --set key=value`), checked by its config",
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # The apps register their trainings at start-up, after this module is imported.
+        self.fields["kind"].choices = registry.training_names()
 
 
 class ModelVersionSerializer(serializers.ModelSerializer):
@@ -138,8 +245,8 @@ class HealthSerializer(serializers.Serializer):
 
 
 class TokenRequestSerializer(serializers.Serializer):
-    username = serializers.CharField()
-    password = serializers.CharField(style={"input_type": "password"})
+    username = JsonCharField()
+    password = JsonCharField(style={"input_type": "password"})
 
 
 class TokenSerializer(serializers.Serializer):

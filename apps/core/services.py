@@ -14,13 +14,14 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max
+from django.utils import timezone
 
 from apps.core import registry
 from apps.core.artifacts import artifact_write, file_sha256
+from apps.core.dispatch import job_ids_waiting, job_send
 from apps.core.errors import Conflict, InvalidInput, ServiceUnavailable
 from apps.core.job_status import job_finish, jobs_reap_stale
 from apps.core.models import Activation, ActiveModel, Job, JobStatus, ModelVersion
-from apps.core.tasks import job_run
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +30,8 @@ def job_create(*, kind: str, params: dict[str, Any], user=None, enqueue: bool = 
     """Validate, store and enqueue a job.
 
     A job whose (validated) params agree on its kind's `lock_on` keys with one that is queued
-    or running is refused with a Conflict.
+    or running is refused with a Conflict. When the broker cannot take the message, the row is
+    deleted again and ServiceUnavailable raised: a refused job leaves nothing behind.
     """
     job_kind = registry.jobkind_get(kind)
     if job_kind is None:
@@ -69,15 +71,21 @@ def training_job_start(
     return job_create(kind=training.job.name, params=params, user=user, enqueue=enqueue)
 
 
+BROKER_DOWN = "The job queue (message broker) is unavailable; nothing was started. Try again later."
+
+
 def job_enqueue(*, job: Job) -> None:
-    """Send the job's message; if the broker cannot take it, fail the job and raise ServiceUnavailable."""
+    """Send a new job's message; if the broker cannot take it, delete the job and raise ServiceUnavailable.
+
+    For a job just stored by `job_create(..., enqueue=False)` (an app that stores its own rows
+    with the job first): the job row goes, so nothing is left queued without a message, and the
+    app deletes what it stored with it."""
     try:
-        job_run.apply_async(args=[str(job.id)], queue=job.queue, retry=False)
+        job_send(job=job)
     except Exception as exc:  # kombu/redis raise several types for "broker down"
         logger.warning("broker unavailable for job %s: %s", job.id, exc)
-        message = "The job queue (message broker) is unavailable; nothing was started. Try again later."
-        job_finish(job_id=job.id, status=JobStatus.FAILED, error=f"{message} ({exc})", only_from=None)
-        raise ServiceUnavailable(message) from exc
+        Job.objects.filter(id=job.id, status=JobStatus.QUEUED, attempts=0).delete()
+        raise ServiceUnavailable(BROKER_DOWN) from exc
 
 
 def job_cancel(*, job: Job) -> Job:
@@ -95,14 +103,23 @@ def job_cancel(*, job: Job) -> Job:
 
 
 def job_retry(*, job: Job) -> Job:
-    """Queue a failed or cancelled job again (same id and params), up to the attempt cap."""
+    """Queue a failed or cancelled job again (same id and params), up to the attempt cap.
+
+    A job still queued after AEWEB_QUEUED_RESEND_SECONDS has its message sent again when the
+    broker no longer holds it (what the sweeper does every 30 s, at once); a duplicate delivery
+    does nothing, since only a queued job is claimed. When the broker is down, the job is left as
+    it was and ServiceUnavailable raised."""
+    if job.status == JobStatus.QUEUED:
+        return _job_resend(job=job)
     if job.status not in (JobStatus.FAILED, JobStatus.CANCELLED):
-        raise Conflict(f"Only a failed or cancelled job can be retried; job {job.id} is {job.status}.")
+        raise Conflict(f"Only a failed, cancelled or long-queued job can be retried; job {job.id} is {job.status}.")
     if job.attempts >= settings.AEWEB_JOB_MAX_ATTEMPTS:
         raise Conflict(f"Job {job.id} has used all {settings.AEWEB_JOB_MAX_ATTEMPTS} attempts.")
+    fields = ["status", "progress", "message", "error", "history", "heartbeat_at", "started_at", "finished_at"]
+    before = {name: getattr(job, name) for name in fields}
     try:
         with transaction.atomic():
-            Job.objects.filter(id=job.id).update(
+            moved = Job.objects.filter(id=job.id, status=job.status).update(
                 status=JobStatus.QUEUED,
                 progress=0.0,
                 message="Queued again.",
@@ -114,8 +131,34 @@ def job_retry(*, job: Job) -> Job:
             )
     except IntegrityError:
         raise Conflict("An equal job is already queued or running.") from None
+    if not moved:
+        raise Conflict(f"Job {job.id} changed meanwhile; look at it again.")
     job.refresh_from_db()
-    job_enqueue(job=job)
+    try:
+        job_send(job=job)
+    except Exception as exc:
+        logger.warning("broker unavailable for the retry of job %s: %s", job.id, exc)
+        Job.objects.filter(id=job.id, status=JobStatus.QUEUED).update(**before)
+        job.refresh_from_db()
+        raise ServiceUnavailable(BROKER_DOWN) from exc
+    return job
+
+
+def _job_resend(*, job: Job) -> Job:
+    waited = (timezone.now() - job.created_at).total_seconds()
+    wait = settings.AEWEB_QUEUED_RESEND_SECONDS
+    if waited < wait:
+        raise Conflict(
+            f"Job {job.id} was queued {waited:.0f} s ago; a queued job can be sent again after {wait:.0f} s."
+        )
+    try:
+        if str(job.id) not in job_ids_waiting():
+            job_send(job=job)
+            Job.objects.filter(id=job.id, status=JobStatus.QUEUED).update(message="Sent to its queue again.")
+    except Exception as exc:
+        logger.warning("broker unavailable for the re-send of job %s: %s", job.id, exc)
+        raise ServiceUnavailable(BROKER_DOWN) from exc
+    job.refresh_from_db()
     return job
 
 

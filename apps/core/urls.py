@@ -4,6 +4,7 @@ from apps.core import apis, views
 
 api_urlpatterns = [
     path("health/", apis.HealthApi.as_view(), name="api-health"),
+    path("health/live/", apis.HealthLiveApi.as_view(), name="api-health-live"),
     path("ping/", apis.PingApi.as_view(), name="api-ping"),
     path("auth/token/", apis.TokenApi.as_view(), name="api-token"),
     path("jobs/", apis.JobListCreateApi.as_view(), name="api-jobs"),

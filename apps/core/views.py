@@ -5,12 +5,22 @@ from __future__ import annotations
 from django.shortcuts import render
 
 from apps.core import registry, selectors
+from apps.core.permissions import PERM_JOB_VIEW, user_may
+from apps.core.session_jobs import session_job_ids
+
+HOME_JOBS = 8
 
 
 def home(request):
-    """The three demos and the state of their models and jobs, as each app reports it."""
+    """The three demos and the state of their models, as each app reports it, and the visitor's own jobs
+    (staff with core.view_job: everyone's)."""
     cards = [contract.home_card() for contract in registry.apps_registered() if contract.home_card is not None]
-    return render(request, "core/home.html", {"cards": cards, "jobs": selectors.job_list(limit=8)})
+    everyone = user_may(request.user, PERM_JOB_VIEW)
+    if everyone:
+        jobs = selectors.job_list(limit=HOME_JOBS)
+    else:
+        jobs = selectors.job_list_started_by(user=request.user, job_ids=session_job_ids(request), limit=HOME_JOBS)
+    return render(request, "core/home.html", {"cards": cards, "jobs": jobs, "jobs_everyone": everyone})
 
 
 def models_page(request):

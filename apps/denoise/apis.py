@@ -8,10 +8,11 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
 from apps.core.serializers import JobSerializer, error_responses, validated
+from apps.core.session_jobs import session_job_remember
+from apps.core.throttling import AnonThrottle, ScopedThrottle, UserThrottle, client_ident
 from apps.denoise import selectors, services
 from apps.denoise.serializers import DaeDemoRequestSerializer, DenoiseCreateSerializer, DenoiseRequestSerializer
 
@@ -19,22 +20,23 @@ ERRORS = error_responses(400, 404, 409, 429, 503)
 DEMO_ERRORS = error_responses(400, 409, 429, 503)
 
 
-class UploadRateThrottle(ScopedRateThrottle):
-    """Per client (user, else IP address), at the view's scope's rate read from settings on each request
-    (DRF reads its rates once at import, which a test or a settings change could not move)."""
-
-    def get_rate(self) -> str | None:
-        return settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].get(self.scope)
+class UploadRateThrottle(ScopedThrottle):
+    """Per client (user, else IP address), at the view's scope's rate, counted in the shared cache."""
 
 
 class DenoiseCreateApi(APIView):
     parser_classes = [MultiPartParser, FormParser]
-    throttle_classes = [AnonRateThrottle, UserRateThrottle, UploadRateThrottle]
+    throttle_classes = [AnonThrottle, UserThrottle, UploadRateThrottle]
     throttle_scope = "uploads"
+
+    @staticmethod
+    def body_max_bytes() -> int:
+        """The upload limit plus the multipart envelope: a larger body is a 413 before it is read."""
+        return settings.AEWEB_UPLOAD_MAX_BYTES + settings.AEWEB_UPLOAD_OVERHEAD_BYTES
 
     @extend_schema(
         request={"multipart/form-data": DenoiseCreateSerializer},
-        responses={202: DenoiseRequestSerializer, **ERRORS},
+        responses={202: DenoiseRequestSerializer, **ERRORS, **error_responses(413)},
         summary="Denoise an uploaded image or a sample (optionally adding noise first)",
     )
     def post(self, request):
@@ -46,7 +48,10 @@ class DenoiseCreateApi(APIView):
             sample=data.get("sample", ""),
             sigma=data.get("sigma"),
             user=request.user,
+            client=client_ident(request),  # pays the image's pixels from its hourly budget
         )
+        if created.job is not None:
+            session_job_remember(request, created.job)
         return Response(DenoiseRequestSerializer(created).data, status=status.HTTP_202_ACCEPTED)
 
 
@@ -63,7 +68,7 @@ class DaeDemoApi(APIView):
     the default per-client rates plus a scope of its own ("denoise-demo").
     """
 
-    throttle_classes = [AnonRateThrottle, UserRateThrottle, UploadRateThrottle]
+    throttle_classes = [AnonThrottle, UserThrottle, UploadRateThrottle]
     throttle_scope = "denoise-demo"
 
     @extend_schema(
@@ -75,6 +80,7 @@ class DaeDemoApi(APIView):
     )
     def post(self, request):
         job = services.dae_demo_start(**validated(DaeDemoRequestSerializer, request.data), user=request.user)
+        session_job_remember(request, job)
         return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
 

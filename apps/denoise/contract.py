@@ -3,7 +3,7 @@ autoencoder), one job per uploaded image, and the 28×28 demo job."""
 
 from __future__ import annotations
 
-from apps.core.queues import QUEUE_GPU
+from apps.core.queues import QUEUE_INTERACTIVE
 from apps.core.registry import AppContract, JobKind, LegacyKind, ModelKind, Training
 from apps.denoise import dae_demo, demo, params, selectors, training, training_config, worker
 from apps.denoise.ml.config import DAE_DATASETS
@@ -15,14 +15,14 @@ APP = AppContract(
         JobKind(
             name=selectors.IMAGE_KIND,
             handler=worker.denoise_image_job,
-            queue=QUEUE_GPU,
+            queue=QUEUE_INTERACTIVE,
             title="Denoise an image",
         ),
         JobKind(
             name=selectors.DEMO_KIND,
             handler=dae_demo.dae_demo_job,
             validator=params.demo_params_validate,
-            queue=QUEUE_GPU,
+            queue=QUEUE_INTERACTIVE,
             title="Denoise noisy 28×28 test images",
         ),
     ),

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
 from django.urls import reverse
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.utils import html
 
 from apps.core.params import SEED_MAX
+from apps.core.serializers import JsonChoiceField, JsonFloatField, JsonIntegerField
 from apps.denoise.ml.config import DAE_DATASETS, SIGMA_MAX
 from apps.denoise.models import DenoiseRequest
 from apps.denoise.params import (
@@ -17,8 +20,18 @@ from apps.denoise.params import (
 from apps.denoise.samples import SAMPLES
 
 
+class FormFloatField(serializers.FloatField):
+    """A number in a form: an empty value is refused like any other non-number (DRF would drop it), so the
+    field is either left out or a number, as the schema says."""
+
+    def get_value(self, dictionary):
+        if html.is_html_input(dictionary) and dictionary.get(self.field_name, None) == "":
+            return ""
+        return super().get_value(dictionary)
+
+
 class DenoiseCreateSerializer(serializers.Serializer):
-    """Multipart input: an image file or a sample's name, and optionally the noise to add first."""
+    """Multipart input: an image file or a sample's name (exactly one), and optionally the noise to add first."""
 
     image = serializers.FileField(
         required=False, allow_empty_file=True, help_text="PNG, JPEG, WebP, BMP, TIFF or GIF (one frame)"
@@ -26,26 +39,40 @@ class DenoiseCreateSerializer(serializers.Serializer):
     sample = serializers.ChoiceField(
         choices=list(SAMPLES), required=False, help_text="use this sample image instead of an upload"
     )
-    sigma = serializers.FloatField(
+    sigma = FormFloatField(
         required=False,
-        allow_null=True,
         min_value=0,
         max_value=SIGMA_MAX,
         help_text="add Gaussian noise of this std (0-255 scale) first; omit to denoise the image as it is",
     )
 
     def validate(self, attrs: dict) -> dict:
-        if ("image" in attrs) == ("sample" in attrs):
-            raise serializers.ValidationError({"image": ["send either an image file or a sample name, not both"]})
+        if "image" in attrs and "sample" in attrs:
+            raise serializers.ValidationError({"image": ["send an image file or a sample name, not both"]})
+        if "image" not in attrs and "sample" not in attrs:
+            raise serializers.ValidationError({"image": ["send an image file or a sample name"]})
         return attrs
+
+
+class DenoiseCreateSchema(OpenApiSerializerExtension):
+    """The schema says what `validate` checks: exactly one of `image` and `sample`."""
+
+    target_class = DenoiseCreateSerializer
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        # A body with both matches both branches, so oneOf refuses it, as the API does.
+        schema["oneOf"] = [{"required": ["image"]}, {"required": ["sample"]}]
+        return schema
 
 
 class DaeDemoRequestSerializer(serializers.Serializer):
     """JSON input of the 28×28 demo; the job's validator (apps.denoise.params) applies the same limits."""
 
-    dataset = serializers.ChoiceField(choices=list(DAE_DATASETS), default=DEMO_DEFAULT_DATASET)
-    count = serializers.IntegerField(min_value=DEMO_COUNT_MIN, max_value=DEMO_COUNT_MAX, default=DEMO_COUNT_DEFAULT)
-    noise_std = serializers.FloatField(
+    dataset = JsonChoiceField(choices=list(DAE_DATASETS), default=DEMO_DEFAULT_DATASET)
+    count = JsonIntegerField(min_value=DEMO_COUNT_MIN, max_value=DEMO_COUNT_MAX, default=DEMO_COUNT_DEFAULT)
+    noise_std = JsonFloatField(
+        exclusive_min=0.0,
         max_value=NOISE_STD_MAX,
         required=False,
         allow_null=True,
@@ -53,7 +80,7 @@ class DaeDemoRequestSerializer(serializers.Serializer):
         help_text=f"Gaussian noise std on intensities in (0, {NOISE_STD_MAX:g}]; null: the level the model was "
         "trained with",
     )
-    seed = serializers.IntegerField(
+    seed = JsonIntegerField(
         min_value=0,
         max_value=SEED_MAX,
         required=False,
@@ -61,11 +88,6 @@ class DaeDemoRequestSerializer(serializers.Serializer):
         default=None,
         help_text="chooses the test images and the noise; drawn at random when omitted",
     )
-
-    def validate_noise_std(self, value: float | None) -> float | None:
-        if value is not None and value <= 0:
-            raise serializers.ValidationError(f"must be in (0, {NOISE_STD_MAX:g}]")
-        return value
 
 
 class DenoiseModelSerializer(serializers.Serializer):

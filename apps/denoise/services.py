@@ -14,8 +14,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from apps.core.errors import Conflict, InvalidInput, ServiceUnavailable
+from apps.core.errors import Conflict, InvalidInput, RateLimited, ServiceUnavailable
 from apps.core.models import Job, ModelVersion
+from apps.core.rate_limits import Charge, pixel_budget_charge
 from apps.core.services import job_create, job_enqueue, model_version_register_file
 from apps.denoise.ml.config import DAE_DATASETS, SIGMA_MAX
 from apps.denoise.models import DEMO_MEDIA, DenoiseRequest, request_folder
@@ -31,11 +32,20 @@ def _media_path(relpath: str) -> Path:
 
 
 def denoise_request_create(
-    *, data: bytes | None = None, name: str = "", sample: str = "", sigma: float | None = None, user=None
+    *,
+    data: bytes | None = None,
+    name: str = "",
+    sample: str = "",
+    sigma: float | None = None,
+    user=None,
+    client: str = "",
 ) -> DenoiseRequest:
     """Check the image (upload bytes or a sample's name), store it and queue its denoising job.
 
-    Every refusal (400 bad input, 409 no model, 503 broker down) leaves no row and no file behind.
+    `client` (apps.core.throttling.client_ident) pays the image's pixels from its hourly budget,
+    checked once the image is known good and before anything is stored; a refusal or a failure
+    after it gives them back. Every refusal (400 bad input, 409 no model, 429 over the pixel budget,
+    503 broker down) leaves no row and no file behind.
     """
     if (data is None) == (not sample):
         raise InvalidInput("image", "send either an image file or the name of a sample, not both or neither")
@@ -53,6 +63,39 @@ def denoise_request_create(
         raise Conflict(
             "No denoising model is active yet. Train one (`manage.py train denoiser`, or the admin) and try again."
         )
+    charge = _pixel_budget_charge(client=client, width=checked.width, height=checked.height)
+    try:
+        return _denoise_request_store(
+            checked=checked, version=version, name=name, sample=sample, sigma=sigma, user=user
+        )
+    except BaseException:
+        charge.refund()
+        raise
+
+
+def _pixel_budget_charge(*, client: str, width: int, height: int) -> Charge:
+    if not client:
+        return Charge(True)
+    pixels = width * height
+    charge = pixel_budget_charge(client=client, pixels=pixels)
+    if not charge.allowed:
+        budget = settings.AEWEB_PIXEL_BUDGET_MEGAPIXELS
+        if charge.wait is None:  # larger than the whole budget: waiting would not help
+            raise InvalidInput(
+                "image", f"the image is {width}×{height} ({pixels / 1e6:.1f} megapixels), more than the "
+                f"{budget:g} megapixels a client may have denoised per hour",
+            )  # fmt: skip
+        minutes = max(1, round(charge.wait / 60))
+        raise RateLimited(
+            f"This client has had about {charge.count / 1e6:.1f} of its {budget:g} megapixels per hour denoised; "
+            f"this {width}×{height} image ({pixels / 1e6:.1f} megapixels) fits again in about {minutes} min.",
+            retry_after=charge.wait,
+            details={"megapixels": round(pixels / 1e6, 3), "budget_megapixels_per_hour": budget},
+        )
+    return charge
+
+
+def _denoise_request_store(*, checked, version, name: str, sample: str, sigma, user) -> DenoiseRequest:
     request_id = uuid.uuid4()
     relpath = f"{request_folder(request_id)}/input.{checked.extension}"
     folder = _media_path(request_folder(request_id))

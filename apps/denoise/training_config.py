@@ -18,8 +18,8 @@ DEFAULT_MODEL = "unet"
 DATASETS = {"unet": PHOTO_DATASETS, "dae": DAE_DATASETS}
 # Settings of the demo autoencoder's training job itself, not of the model (DaeConfig holds those).
 DAE_OPTIONS = {
-    "train_count": int_option(64, 10_000_000),  # the first N training images
-    "test_count": int_option(1, 10_000_000),  # the first N test images for test PSNR (default 2000)
+    "train_count": int_option(64, 10_000_000, strings=True),  # the first N training images
+    "test_count": int_option(1, 10_000_000, strings=True),  # the first N test images for test PSNR (default 2000)
 }
 
 

@@ -8,7 +8,8 @@ Policy (README "Denoising"):
 - 16-bit images are scaled to 8 bits and CMYK converted to RGB (said in `converted`); the
   result is 8-bit. Alpha is kept. EXIF orientation is applied to the stored input.
 - refused with a 400 naming the problem: empty, over the byte limit, over the pixel limit
-  (read from the header, before any pixel is decoded), not an image, SVG or another format,
+  (read from the header, before any pixel is decoded), a side under MIN_SIDE pixels (1×1 or
+  1,000,000×1: nothing the denoiser can work on), not an image, SVG or another format,
   truncated or otherwise undecodable.
 """
 
@@ -31,6 +32,9 @@ KNOWN_MODES = {"1", "L", "LA", "La", "P", "PA", "RGB", "RGBA", "RGBa", "RGBX", "
                "I;16", "I;16B", "I;16L", "I;16N", "I", "F"}  # fmt: skip
 SIXTEEN_BIT = {"I;16", "I;16B", "I;16L", "I;16N", "I", "F"}
 EXIF_ORIENTATION = 0x0112
+# Both sides at least this: the denoiser's smallest alignment (2**levels, at most 16) and its metrics'
+# windows fit, and a strip one pixel high is refused at the door instead of failing in the worker.
+MIN_SIDE = 16
 
 
 @dataclass
@@ -100,6 +104,8 @@ def _checked(im: Image.Image, data: bytes, max_pixels: int) -> CheckedImage:
         )
     if width < 1 or height < 1:
         raise _refuse(f"the image has no pixels ({width}×{height})")
+    if width < MIN_SIDE or height < MIN_SIDE:
+        raise _refuse(f"the image is {width}×{height}; both sides must be at least {MIN_SIDE} pixels")
     frames = getattr(im, "n_frames", 1)
     if frames > 1:
         raise _refuse(

@@ -9,11 +9,12 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from apps.core.pagination import page_get
 from apps.core.serializers import JobSerializer, error_responses, validated
+from apps.core.session_jobs import session_job_remember
+from apps.core.throttling import ScopedThrottle
 from apps.gallery import selectors, services
 from apps.gallery.serializers import (
     GeneratedImageSerializer,
@@ -30,15 +31,17 @@ START_ERRORS = error_responses(400, 403, 404, 409, 429, 503)
 
 
 class _StartApi(APIView):
-    throttle_classes = [*api_settings.DEFAULT_THROTTLE_CLASSES, ScopedRateThrottle]
+    throttle_classes = [*api_settings.DEFAULT_THROTTLE_CLASSES, ScopedThrottle]
     throttle_scope = "gallery"
 
     def _accepted(self, job) -> Response:
+        session_job_remember(self.request, job)
         return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
 
 class ImageListApi(APIView):
     @extend_schema(
+        operation_id="gallery_list",  # not "gallery_retrieve", the detail's (a warning in check --deploy)
         parameters=[ImageQuerySerializer],
         responses={200: ImagePageSerializer, **READ_ERRORS},
         summary="Generated images, newest first; filter by label, model version, kind or job",

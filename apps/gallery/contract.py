@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from apps.core.queues import QUEUE_GPU
+from apps.core.queues import QUEUE_INTERACTIVE
 from apps.core.registry import AppContract, JobKind, LegacyKind, ModelKind, Training
 from apps.gallery import demo, jobs, params, selectors
 from apps.gallery.slots import SLOT_CONDITIONAL, SLOT_DEFAULT, SLOT_LATENT2D, VAE_KIND
@@ -15,28 +15,28 @@ APP = AppContract(
             name="gallery.generate",
             handler=jobs.gallery_generate_job,
             validator=params.generate_params_validate,
-            queue=QUEUE_GPU,
+            queue=QUEUE_INTERACTIVE,
             title="Generate gallery images",
         ),
         JobKind(
             name="gallery.interpolate",
             handler=jobs.gallery_interpolate_job,
             validator=params.interpolate_params_validate,
-            queue=QUEUE_GPU,
+            queue=QUEUE_INTERACTIVE,
             title="Interpolate between two gallery images",
         ),
         JobKind(
             name="gallery.latent_map",
             handler=jobs.gallery_latent_map_job,
             validator=params.latent_map_params_validate,
-            queue=QUEUE_GPU,
+            queue=QUEUE_INTERACTIVE,
             title="Draw the 2-D latent map",
         ),
         JobKind(
             name="gallery.reconstruct",
             handler=jobs.gallery_reconstruct_job,
             validator=params.reconstruct_params_validate,
-            queue=QUEUE_GPU,
+            queue=QUEUE_INTERACTIVE,
             title="Reconstruct test images",
         ),
     ),

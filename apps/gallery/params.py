@@ -11,7 +11,7 @@ from apps.core.errors import Conflict, InvalidInput, NotFound
 from apps.core.ml.image_datasets import label_parse
 from apps.core.models import ModelVersion
 from apps.core.params import int_option, param_int, param_number, param_seed
-from apps.core.selectors import model_version_active
+from apps.core.selectors import id_possible, model_version_active
 from apps.core.training import dataset_choice, training_params_check
 from apps.gallery import selectors
 from apps.gallery.ml.config import VAE_MODELS, VaeConfig
@@ -35,9 +35,9 @@ SPAN_MAX = 10.0
 RECONSTRUCT_MAX = 32
 # Settings of the training job itself, not of the model (VaeConfig holds those).
 TRAINING_OPTIONS = {
-    "train_count": int_option(64, 10_000_000),
-    "test_count": int_option(1, 10_000_000),
-    "iwae_k": int_option(0, 5000),
+    "train_count": int_option(64, 10_000_000, strings=True),
+    "test_count": int_option(1, 10_000_000, strings=True),
+    "iwae_k": int_option(0, 5000, strings=True),
 }
 INTERPOLATABLE = (ImageKind.SAMPLE, ImageKind.INTERPOLATION, ImageKind.RECONSTRUCTION, ImageKind.ORIGINAL)
 
@@ -52,7 +52,8 @@ def _dataset(params: dict) -> str:
 def _model_for(params: dict, *, dataset: str, slot: str, what: str) -> ModelVersion:
     """The version named in params (a retried job keeps its model), else the active one of the slot."""
     if params.get("model_version"):
-        version = ModelVersion.objects.filter(id=params["model_version"], kind=VAE_KIND).first()
+        wanted = params["model_version"]
+        version = ModelVersion.objects.filter(id=wanted, kind=VAE_KIND).first() if id_possible(wanted) else None
         if version is None:
             raise NotFound(f"No gallery model version {params['model_version']}.")
         return version

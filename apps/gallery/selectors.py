@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from apps.core.errors import NotFound
 from apps.core.ml.image_datasets import dataset_class_names
 from apps.core.models import ACTIVE_STATUSES, Job, ModelVersion
-from apps.core.selectors import model_versions_active
+from apps.core.selectors import id_possible, model_versions_active
 from apps.gallery.models import GeneratedImage, ImageKind
 from apps.gallery.slots import DATASETS, DEFAULT_DATASET, VAE_KIND
 
@@ -43,7 +43,7 @@ def image_list(
     if label:
         images = images.filter(label__iexact=label)
     if model_version:
-        images = images.filter(model_version_id=model_version)
+        images = images.filter(model_version_id=model_version) if id_possible(model_version) else images.none()
     if kind:
         images = images.filter(kind=kind)
     if job:
@@ -54,7 +54,11 @@ def image_list(
 
 
 def image_get(*, image_id: int) -> GeneratedImage:
-    image = GeneratedImage.objects.select_related("model_version").filter(id=image_id).first()
+    image = (
+        GeneratedImage.objects.select_related("model_version").filter(id=image_id).first()
+        if id_possible(image_id)
+        else None
+    )
     if image is None:
         raise NotFound(f"No gallery image {image_id}.")
     return image

@@ -6,7 +6,16 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.core.params import SEED_MAX
-from apps.core.serializers import PageQuerySerializer, PageSerializer
+from apps.core.selectors import ID_MAX
+from apps.core.serializers import (
+    JsonCharField,
+    JsonChoiceField,
+    JsonFloatField,
+    JsonIntegerField,
+    PageQuerySerializer,
+    PageSerializer,
+    UuidOrBlankField,
+)
 from apps.gallery.models import GeneratedImage, ImageKind
 from apps.gallery.params import (
     COUNT_MAX,
@@ -27,14 +36,14 @@ class ImageQuerySerializer(PageQuerySerializer):
     page_size = serializers.IntegerField(min_value=1, max_value=100, default=24)
     label = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
     model_version = serializers.IntegerField(
-        min_value=1, max_value=2**63 - 1, required=False, allow_null=True, default=None
+        min_value=1, max_value=ID_MAX, required=False, allow_null=True, default=None
     )  # a larger id cannot be in the table and would overflow the database's integer
     kind = serializers.ChoiceField(choices=ImageKind.choices, required=False, allow_blank=True, default="")
-    job = serializers.UUIDField(required=False, allow_null=True, default=None)
+    job = UuidOrBlankField(required=False, default=None, help_text="a job's id; empty: any job")
     dataset = serializers.ChoiceField(choices=list(DATASETS), required=False, allow_blank=True, default="")
 
 
-class DatasetField(serializers.ChoiceField):
+class DatasetField(JsonChoiceField):
     def __init__(self, **kwargs) -> None:
         super().__init__(
             choices=list(DATASETS),
@@ -47,50 +56,46 @@ class DatasetField(serializers.ChoiceField):
 
 
 class GenerateRequestSerializer(serializers.Serializer):
-    count = serializers.IntegerField(min_value=1, max_value=COUNT_MAX, default=16)
-    seed = serializers.IntegerField(
+    count = JsonIntegerField(min_value=1, max_value=COUNT_MAX, default=16)
+    seed = JsonIntegerField(
         min_value=0, max_value=SEED_MAX, required=False, allow_null=True, default=None, help_text="random if left out"
     )
-    temperature = serializers.FloatField(
-        min_value=0.0,
+    temperature = JsonFloatField(
+        exclusive_min=0.0,
         max_value=TEMPERATURE_MAX,
         required=False,
         allow_null=True,
         default=None,
         help_text=f"in (0, {TEMPERATURE_MAX:g}]; scales the latent noise (default 1)",
     )
-    label = serializers.CharField(
+    label = JsonCharField(
         max_length=64,
         required=False,
         allow_blank=True,
         allow_null=True,
         default=None,
-        help_text='a class name or index ("sneaker", "7"): samples from the class-conditional model',
+        help_text='a class name (any case) or index written as digits ("sneaker", "7"): samples from the '
+        "class-conditional model",
     )
     dataset = DatasetField()
 
-    def validate_temperature(self, value: float | None) -> float | None:
-        if value is not None and not 0 < value <= TEMPERATURE_MAX:
-            raise serializers.ValidationError(f"must be in (0, {TEMPERATURE_MAX:g}], not {value}")
-        return value
-
 
 class InterpolateRequestSerializer(serializers.Serializer):
-    start = serializers.IntegerField(help_text="a gallery image id")
-    end = serializers.IntegerField(help_text="a gallery image id of the same model version")
-    steps = serializers.IntegerField(min_value=STEPS_MIN, max_value=STEPS_MAX, default=8)
+    start = JsonIntegerField(min_value=1, max_value=ID_MAX, help_text="a gallery image id")
+    end = JsonIntegerField(min_value=1, max_value=ID_MAX, help_text="a gallery image id of the same model version")
+    steps = JsonIntegerField(min_value=STEPS_MIN, max_value=STEPS_MAX, default=8)
 
 
 class LatentMapRequestSerializer(serializers.Serializer):
     dataset = DatasetField()
-    grid = serializers.IntegerField(min_value=GRID_MIN, max_value=GRID_MAX, default=20)
-    span = serializers.FloatField(min_value=0.1, max_value=SPAN_MAX, default=2.5, help_text="the map covers ±span")
+    grid = JsonIntegerField(min_value=GRID_MIN, max_value=GRID_MAX, default=20)
+    span = JsonFloatField(min_value=0.1, max_value=SPAN_MAX, default=2.5, help_text="the map covers ±span")
 
 
 class ReconstructRequestSerializer(serializers.Serializer):
     dataset = DatasetField()
-    count = serializers.IntegerField(min_value=1, max_value=RECONSTRUCT_MAX, default=8)
-    seed = serializers.IntegerField(
+    count = JsonIntegerField(min_value=1, max_value=RECONSTRUCT_MAX, default=8)
+    seed = JsonIntegerField(
         min_value=0, max_value=SEED_MAX, required=False, allow_null=True, default=None, help_text="picks test images"
     )
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from apps.core.admin import training_start_many
+from apps.core.admin import has_train_permission, training_start_many
 from apps.core.selectors import model_version_active
 from apps.recommender.models import Dataset, DatasetUser, Item
 
@@ -56,8 +56,9 @@ class DatasetAdmin(ReadOnlyAdmin):
         ndcg = version.metrics.get("ndcg@100")
         return f"{version.name} v{version.version}" + (f" (NDCG@100 {ndcg:.4f})" if isinstance(ndcg, float) else "")
 
-    # "view" is enough: the action starts jobs and changes no Dataset row, and this admin allows no change.
-    @admin.action(description="Retrain the recommender on the selected data sets", permissions=["view"])
+    has_train_permission = has_train_permission  # core.add_job, as POST /api/jobs/ asks
+
+    @admin.action(description="Retrain the recommender on the selected data sets", permissions=["train"])
     def retrain(self, request, queryset):
         targets = [{"kind": "recommender", "dataset": d.slug, "model": DEFAULT_MODEL, "config": {}} for d in queryset]
         return training_start_many(self, request, targets)

@@ -20,7 +20,11 @@ from apps.recommender.serving import FOLDIN_MAX_RATINGS, K_DEFAULT, K_MAX
 
 class ItemQuerySerializer(PageQuerySerializer):
     search = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    order = serializers.ChoiceField(choices=list(ITEM_ORDERS), default="popular")
+    # allow_blank: `?order=` (a form's empty choice) is the default order, and the schema says so.
+    order = serializers.ChoiceField(choices=list(ITEM_ORDERS), allow_blank=True, default="popular")
+
+    def validate_order(self, value: str) -> str:
+        return value or "popular"
 
 
 class UserQuerySerializer(PageQuerySerializer):
@@ -63,7 +67,8 @@ class FoldinRequestSerializer(serializers.Serializer):
     Item ids and the rating scale are checked against the model (serving.foldin_ratings_check).
     """
 
-    ratings = FoldinRatingSerializer(many=True, min_length=1, max_length=FOLDIN_MAX_RATINGS)
+    # A ListField, not many=True: drf-spectacular states its minItems/maxItems (the checks below).
+    ratings = serializers.ListField(child=FoldinRatingSerializer(), min_length=1, max_length=FOLDIN_MAX_RATINGS)
     k = serializers.IntegerField(min_value=1, max_value=K_MAX, default=K_DEFAULT)
 
     def to_internal_value(self, data: Any) -> dict[str, Any]:

@@ -2,6 +2,8 @@
 // "Rate a few": search the catalogue, rate with stars, and recommendations follow after every
 // rating through the fold-in endpoint (no retraining). Ratings live in this browser only.
 (function () {
+  const datasetSelect = document.getElementById("rate-dataset");
+  if (datasetSelect) datasetSelect.addEventListener("change", () => datasetSelect.form.submit());
   const configEl = document.getElementById("rate-config");
   if (!configEl) return;
   const config = JSON.parse(configEl.textContent);

@@ -118,7 +118,11 @@ def label_parse(name: str, label: int | str) -> int:
     if isinstance(label, int | np.integer):
         index = int(label)
     else:
-        key = _label_key(str(label))
+        text = str(label).strip()
+        key = _label_key(text)
+        if key.isdigit() and not re.fullmatch(r"0|[1-9][0-9]*", text):
+            # _label_key drops punctuation, so "-1" would read as 1: an index is written as plain digits.
+            raise ValueError(f"label: {label!r} is not a class index: write one as digits, 0..{count - 1}")
         table = {_label_key(n): i for i, n in enumerate(spec.class_names)}
         table.update({_label_key(a): i for a, i in (spec.aliases or {}).items()})
         # Plurals: "sneakers", "dresses" name the same class as the singular.

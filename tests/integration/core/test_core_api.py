@@ -24,14 +24,6 @@ def assert_error_shape(response, status: int) -> dict:
     return body["error"]
 
 
-def test_health_reports_database_broker_and_workers(api_client):
-    response = api_client.get("/api/health/")
-    assert response.status_code == 200
-    body = response.json()
-    assert body["checks"]["database"]["ok"] and body["checks"]["broker"]["ok"]
-    assert body["status"] in {"ok", "degraded"}
-
-
 def test_unknown_job_is_404_in_the_error_shape(api_client):
     assert_error_shape(api_client.get(f"/api/jobs/{uuid.uuid4()}/"), 404)
 
@@ -78,7 +70,8 @@ def test_staff_activates_a_version(staff_client):
 
 def test_token_auth(api_client, staff_user):
     bad = api_client.post("/api/auth/token/", {"username": "staff", "password": "wrong"}, format="json")
-    assert_error_shape(bad, 401) if bad.status_code == 401 else assert_error_shape(bad, 403)
+    assert_error_shape(bad, 401)
+    assert bad["WWW-Authenticate"] == "Token"
     token = api_client.post("/api/auth/token/", {"username": "staff", "password": "staff-pass-123"}, format="json")
     assert token.status_code == 200
     api_client.credentials(HTTP_AUTHORIZATION=f"Token {token.json()['token']}")
@@ -97,7 +90,7 @@ def broker_down():
         celery_app.conf.broker_url, celery_app._pool, celery_app.amqp._producer_pool = old
 
 
-def test_broker_down_gives_503_and_leaves_no_queued_job(api_client, staff_user):
+def test_broker_down_gives_503_and_stores_no_job(api_client, staff_user):
     api_client.force_authenticate(staff_user)
     with broker_down():
         with pytest.raises(ServiceUnavailable) as err:
@@ -106,5 +99,4 @@ def test_broker_down_gives_503_and_leaves_no_queued_job(api_client, staff_user):
         assert "broker" in err.value.message
         # pages that only read keep working
         assert api_client.get("/api/models/").status_code == 200
-    assert not Job.objects.filter(status="queued").exists()
-    assert Job.objects.get().status == "failed"
+    assert not Job.objects.exists()  # nothing stored: no row left queued, failed or otherwise

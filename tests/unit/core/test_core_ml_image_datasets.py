@@ -144,14 +144,15 @@ def test_class_names():
         ("fashion-mnist", 7, 7), ("fashion-mnist", np.uint8(3), 3), ("fashion-mnist", "ankle boots", 9),
         ("fashion-mnist", "T-shirt", 0), ("fashion-mnist", "t-shirt/top", 0), ("fashion-mnist", "dresses", 3),
         ("fashion-mnist", " Bags ", 8), ("mnist", "7", 7), ("mnist", "seven", 7), ("mnist", "Sevens", 7),
-        ("mnist", 0, 0),
+        ("mnist", 0, 0), ("mnist", "0", 0), ("fashion-mnist", " 9 ", 9), ("fashion-mnist", "SNEAKER", 7),
     ],
 )  # fmt: skip
 def test_label_parse(name, label, index):
     assert label_parse(name, label) == index
 
 
-@pytest.mark.parametrize("label", ["spaceship", 10, -1, "11", True, ""])
+# "-1" read as class 1 once (punctuation is dropped from names): an index is written as plain digits.
+@pytest.mark.parametrize("label", ["spaceship", 10, -1, "11", True, "", "-1", "+1", "07", "1-", "#3", "1.0"])
 def test_label_parse_refuses(label):
     with pytest.raises(ValueError, match="label"):
         label_parse("fashion-mnist", label)

@@ -10,7 +10,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from apps.core import diagnostics, registry
-from apps.core.queues import QUEUE_DEFAULT, QUEUE_GPU, QUEUES
+from apps.core.queues import QUEUE_INTERACTIVE, QUEUE_TRAINING, QUEUES
 from apps.core.registry import (
     AppContract,
     JobKind,
@@ -24,7 +24,8 @@ from tests.conftest import ROOT
 
 
 def _job(name: str, **kw) -> JobKind:
-    return JobKind(**{"name": name, "handler": diagnostics.selftest_job, "queue": QUEUE_DEFAULT, "title": name, **kw})
+    fields = {"name": name, "handler": diagnostics.selftest_job, "queue": QUEUE_INTERACTIVE, "title": name}
+    return JobKind(**{**fields, **kw})
 
 
 def _app(**kw) -> AppContract:
@@ -94,7 +95,10 @@ def test_the_shipped_apps_declare_what_the_public_interface_names():
     for name in registry.jobkind_names():
         kind = registry.jobkind_get(name)
         assert callable(kind.handler) and kind.queue in QUEUES
-    assert {kind.queue for kind in map(registry.jobkind_get, registry.jobkind_names())} <= {QUEUE_DEFAULT, QUEUE_GPU}
+    # Queues by the kind of work: every training on the training queue, everything else interactive.
+    for name in registry.jobkind_names():
+        expected = QUEUE_TRAINING if name.startswith("train.") else QUEUE_INTERACTIVE
+        assert registry.jobkind_get(name).queue == expected, name
 
 
 def _django_start(app: str) -> subprocess.CompletedProcess:

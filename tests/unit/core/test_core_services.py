@@ -9,7 +9,7 @@ from apps.core import diagnostics, services
 from apps.core.errors import Conflict, InvalidInput
 from apps.core.job_status import jobs_reap_stale
 from apps.core.models import ActiveModel, Job, ModelVersion
-from apps.core.queues import QUEUE_DEFAULT
+from apps.core.queues import QUEUE_INTERACTIVE
 from apps.core.registry import AppContract, JobKind, ModelKind, Training, app_register, registry_isolated
 from apps.core.runner import job_execute
 
@@ -33,7 +33,7 @@ def test_second_job_with_same_lock_is_refused_while_first_is_active():
         name="locktest.run",
         handler=diagnostics.selftest_job,
         validator=diagnostics.selftest_params_validate,
-        queue=QUEUE_DEFAULT,
+        queue=QUEUE_INTERACTIVE,
         title="a self-test that locks on its steps",
         lock_on=("steps",),
     )

@@ -30,7 +30,7 @@ def _check(params: dict) -> dict:
         models=("a", "b"),
         default_model="a",
         config_check=_config_check,
-        options={"train_count": int_option(1, 100)},
+        options={"train_count": int_option(1, 100, strings=True)},
         aliases={"w": "width"},
     )
 

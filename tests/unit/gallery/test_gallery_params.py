@@ -88,6 +88,8 @@ def test_generate_params_defaults_and_label():
         ({"temperature": "hot"}, "temperature"),
         ({"label": "dragon"}, "label"),
         ({"label": 10}, "label"),
+        ({"label": "-1"}, "label"),
+        ({"count": "3"}, "count"),  # a job's params are JSON-typed
         ({"seed": -1}, "seed"),
         ({"dataset": "cifar"}, "dataset"),
     ],
