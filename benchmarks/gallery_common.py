@@ -68,8 +68,8 @@ def epoch_printer(tag: str):
 
 def vae_train_timed(images, labels, settings: dict[str, Any], *, device: str, tag: str):
     """Train with vae_train, printing each epoch; returns the result (metrics hold seconds and epochs)."""
-    from apps.gallery.ml.config import VaeConfig
-    from apps.gallery.ml.train import vae_train
+    from apps.core.ml.vae.config import VaeConfig
+    from apps.core.ml.vae.train import vae_train
 
     config = VaeConfig.from_dict(settings)
     print(f"[{tag}] training {config.to_dict()} on {len(images)} images, device {device}", file=sys.stderr, flush=True)

@@ -76,10 +76,10 @@ def main() -> None:
     import torch
 
     from apps.core.ml.image_datasets import dataset_load
-    from apps.gallery.ml.bounds import iwae_nll
-    from apps.gallery.ml.config import VaeConfig
-    from apps.gallery.ml.models import parameters_count, vae_build
-    from apps.gallery.ml.train import images_to_tensor, vae_train
+    from apps.core.ml.vae.bounds import iwae_nll
+    from apps.core.ml.vae.config import VaeConfig
+    from apps.core.ml.vae.models import parameters_count, vae_build
+    from apps.core.ml.vae.train import images_to_tensor, vae_train
 
     device = device_pick(args.device)
     train_x, train_y = dataset_load("fashion-mnist", "train", progress=False)

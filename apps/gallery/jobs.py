@@ -14,9 +14,9 @@ from django.conf import settings
 from apps.core.device import device_resolve
 from apps.core.loading import model_loaded
 from apps.core.ml.image_datasets import dataset_class_names, dataset_load
+from apps.core.ml.vae.config import VaeConfig
 from apps.core.models import ModelVersion
 from apps.core.training import TrainingRun
-from apps.gallery.ml.config import VaeConfig
 from apps.gallery.models import ImageKind
 from apps.gallery.params import TRAINING_OPTIONS
 from apps.gallery.selectors import image_get
@@ -39,9 +39,9 @@ def vae_for(version: ModelVersion):
 
 
 def gallery_train_job(job, reporter) -> dict:
+    from apps.core.ml.vae.train import vae_train
     from apps.gallery.ml.checkpoint import vae_save
     from apps.gallery.ml.evaluate import vae_test_evaluate
-    from apps.gallery.ml.train import vae_train
 
     run = TrainingRun(job, reporter, training="vae", options=TRAINING_OPTIONS)
     train_count, test_count, iwae_k = (run.options[key] for key in ("train_count", "test_count", "iwae_k"))

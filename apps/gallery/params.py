@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from apps.core.errors import Conflict, InvalidInput, NotFound
 from apps.core.ml.image_datasets import label_parse
+from apps.core.ml.vae.config import VAE_MODELS, VaeConfig
 from apps.core.models import ModelVersion
 from apps.core.params import int_option, param_int, param_number, param_seed
 from apps.core.selectors import id_possible, model_version_active
 from apps.core.training import dataset_choice, training_params_check
 from apps.gallery import selectors
-from apps.gallery.ml.config import VAE_MODELS, VaeConfig
 from apps.gallery.models import ImageKind
 from apps.gallery.slots import (
     DATASETS,

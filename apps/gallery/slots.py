@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from apps.gallery.ml.config import IMAGE_DATASETS, VAE_MODELS
+from apps.core.ml.vae.config import IMAGE_DATASETS, VAE_MODELS
 
 VAE_KIND = "vae"
 SLOT_DEFAULT = "default"  # unconditional samples, reconstructions, interpolation

@@ -7,9 +7,8 @@ this module names the gallery's format and how to rebuild its models.
 from __future__ import annotations
 
 from apps.core.ml.checkpoint import CheckpointFormat
-
-from .config import VaeConfig
-from .models import vae_build
+from apps.core.ml.vae.config import VaeConfig
+from apps.core.ml.vae.models import vae_build
 
 VAE_CHECKPOINT = CheckpointFormat("aeweb-gallery-vae", VaeConfig, vae_build)
 VAE_FORMAT, FORMAT_VERSION = VAE_CHECKPOINT.name, VAE_CHECKPOINT.version

@@ -14,10 +14,9 @@ import numpy as np
 import torch
 
 from apps.core.ml.image_datasets import dataset_load
-
-from .bounds import elbo_terms, iwae_nll
-from .models import VaeModel
-from .train import images_check
+from apps.core.ml.vae.bounds import elbo_terms, iwae_nll
+from apps.core.ml.vae.models import VaeModel
+from apps.core.ml.vae.train import images_check
 
 BINARIZE_SEED = 0  # the test set's fixed binarisation
 

@@ -12,10 +12,10 @@ import numpy as np
 import torch
 
 from apps.core.ml.image_datasets import label_parse
+from apps.core.ml.vae.models import VaeModel
+from apps.core.ml.vae.train import images_check, images_to_tensor
 
 from .images import images_tile, probabilities_to_uint8
-from .models import VaeModel
-from .train import images_check, images_to_tensor
 
 DECODE_BATCH = 256
 

@@ -2,10 +2,10 @@ import numpy as np
 import pytest
 import torch
 
+from apps.core.ml.vae.config import VaeConfig
+from apps.core.ml.vae.models import vae_build
 from apps.gallery.ml.checkpoint import checkpoint_read, vae_load, vae_save
-from apps.gallery.ml.config import VaeConfig
 from apps.gallery.ml.generate import samples_generate
-from apps.gallery.ml.models import vae_build
 
 torch.set_num_threads(1)
 

@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 import torch
 
-from apps.gallery.ml.config import VaeConfig
+from apps.core.ml.vae.config import VaeConfig
+from apps.core.ml.vae.models import vae_build
 from apps.gallery.ml.evaluate import images_binarize, vae_evaluate, vae_test_evaluate
-from apps.gallery.ml.models import vae_build
 
 torch.set_num_threads(1)
 REAL_DATA = Path(os.environ.get("AEWEB_DATA_DIR") or Path(__file__).resolve().parents[4] / "shared" / "data")

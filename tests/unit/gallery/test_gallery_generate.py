@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 import torch
 
-from apps.gallery.ml.config import VaeConfig
+from apps.core.ml.vae.config import VaeConfig
+from apps.core.ml.vae.models import vae_build
 from apps.gallery.ml.generate import (
     images_decode,
     interpolation_make,
@@ -11,7 +12,6 @@ from apps.gallery.ml.generate import (
     reconstructions_make,
     samples_generate,
 )
-from apps.gallery.ml.models import vae_build
 
 torch.set_num_threads(1)
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from apps.gallery.ml.bounds import (
+from apps.core.ml.vae.bounds import (
     bernoulli_nll,
     elbo_terms,
     gaussian_kl,
@@ -12,8 +12,8 @@ from apps.gallery.ml.bounds import (
     iwae_nll,
     log_weights,
 )
-from apps.gallery.ml.config import VaeConfig
-from apps.gallery.ml.models import VaeModel, vae_build
+from apps.core.ml.vae.config import VaeConfig
+from apps.core.ml.vae.models import VaeModel, vae_build
 
 torch.set_num_threads(1)
 

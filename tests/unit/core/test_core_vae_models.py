@@ -1,8 +1,8 @@
 import pytest
 import torch
 
-from apps.gallery.ml.config import VaeConfig
-from apps.gallery.ml.models import ConvVae, MlpVae, parameters_count, vae_build
+from apps.core.ml.vae.config import VaeConfig
+from apps.core.ml.vae.models import ConvVae, MlpVae, parameters_count, vae_build
 
 torch.set_num_threads(1)
 TINY = {"width": 4, "hidden": 16}

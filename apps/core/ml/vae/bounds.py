@@ -11,7 +11,7 @@ import math
 import torch
 from torch.nn import functional as F
 
-from .models import VaeModel, randn
+from apps.core.ml.vae.models import VaeModel, randn
 
 LOG_2PI = math.log(2 * math.pi)
 

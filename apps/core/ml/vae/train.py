@@ -1,4 +1,4 @@
-"""Training loop of the gallery's VAEs (workers only)."""
+"""Training loop of the VAEs (workers only)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from .bounds import bernoulli_nll, gaussian_kl
-from .config import VaeConfig
-from .models import IMAGE_SIZE, VaeModel, parameters_count, vae_build
+from apps.core.ml.vae.bounds import bernoulli_nll, gaussian_kl
+from apps.core.ml.vae.config import VaeConfig
+from apps.core.ml.vae.models import IMAGE_SIZE, VaeModel, parameters_count, vae_build
 
 EpochCallback = Callable[[dict[str, Any]], None]
 

@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 import torch
 
-from apps.gallery.ml.config import VaeConfig
-from apps.gallery.ml.train import split_indices, vae_train
+from apps.core.ml.vae.config import VaeConfig
+from apps.core.ml.vae.train import split_indices, vae_train
 
 torch.set_num_threads(1)
 TINY = {"width": 4, "hidden": 32, "batch_size": 32}

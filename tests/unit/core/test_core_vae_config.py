@@ -1,7 +1,7 @@
 import pytest
 
 from apps.core.ml.config import ConfigError
-from apps.gallery.ml.config import HIDDEN_DEFAULTS, LATENT_DEFAULTS, VaeConfig
+from apps.core.ml.vae.config import HIDDEN_DEFAULTS, LATENT_DEFAULTS, VaeConfig
 
 
 def test_defaults_depend_on_the_model():

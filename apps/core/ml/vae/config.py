@@ -1,4 +1,4 @@
-"""Training settings of the gallery's VAEs, validated without torch.
+"""Training settings of the VAEs, validated without torch (the gallery and other apps build on them).
 
 The web process validates a job's settings with these classes before queueing it, so this
 module imports neither torch nor NumPy.

@@ -1,4 +1,4 @@
-"""The gallery's VAEs: a convolutional VAE (optionally class-conditional) and the classic MLP VAE.
+"""The VAEs: a convolutional VAE (optionally class-conditional) and the classic MLP VAE.
 
 Every model maps images (B×1×28×28, intensities in [0, 1]) to a diagonal Gaussian posterior
 (mean, log-variance) and latents back to per-pixel Bernoulli logits. Bernoulli rather than
@@ -13,7 +13,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .config import VaeConfig
+from apps.core.ml.vae.config import VaeConfig
 
 IMAGE_SIZE = 28
 
