@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "apps.recommender",
     "apps.gallery",
     "apps.denoise",
+    "apps.representations",
 ]
 
 MIDDLEWARE = [
@@ -163,6 +164,8 @@ REST_FRAMEWORK = {
         "denoise-demo": os.environ.get(
             "AEWEB_THROTTLE_DENOISE_DEMO", os.environ.get("AEWEB_THROTTLE_GALLERY", "120/min")
         ),
+        # decoding a point and encoding an image in the web process (NumPy), per client
+        "representations": os.environ.get("AEWEB_THROTTLE_REPRESENTATIONS", "600/min"),
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }

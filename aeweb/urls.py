@@ -15,6 +15,8 @@ from apps.gallery.urls import api_urlpatterns as gallery_api
 from apps.gallery.urls import page_urlpatterns as gallery_pages
 from apps.recommender.urls import api_urlpatterns as recommender_api
 from apps.recommender.urls import page_urlpatterns as recommender_pages
+from apps.representations.urls import api_urlpatterns as representations_api
+from apps.representations.urls import page_urlpatterns as representations_pages
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -28,12 +30,13 @@ urlpatterns = [
         DaeDemoGalleryAliasApi.as_view(),
         name="api-gallery-denoise-demo-deprecated",
     ),
-    path("api/", include(api_urlpatterns + recommender_api + gallery_api + denoise_api)),
+    path("api/", include(api_urlpatterns + recommender_api + gallery_api + denoise_api + representations_api)),
     re_path(r"^api/[\s\S]*$", csrf_exempt(json_404)),  # [\s\S]: paths may hold newlines
     path("", include(page_urlpatterns)),
     path("", include((recommender_pages, "recommender"))),
     path("", include((gallery_pages, "gallery"))),
     path("", include((denoise_pages, "denoise"))),
+    path("", include((representations_pages, "representations"))),
     # Generated images and results; served by Django itself so `make run` needs no proxy.
     re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
 ]

@@ -1,7 +1,7 @@
 """Shared pieces of the gallery benchmarks (gallery_mnist, gallery_fashion, gallery_speed).
 
 Not a benchmark itself: argument helpers, a timed training run, evaluation with standard
-errors, and the small Fashion-MNIST classifier whose features the Fréchet distance uses.
+errors. The classifier whose features the Fréchet distance uses is apps.core.ml.image_classifier.
 """
 
 from __future__ import annotations
@@ -105,70 +105,3 @@ class Stopwatch:
 
     def seconds(self) -> float:
         return time.perf_counter() - self.start
-
-
-# --- the feature extractor of the Fréchet distance ------------------------------------------------
-
-
-def classifier_build():
-    """A small CNN (two conv+pool blocks, a 128-unit layer): its 128 features feed the Fréchet distance."""
-    import torch
-    from torch import nn
-
-    class Classifier(nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.body = nn.Sequential(
-                nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-                nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-                nn.Flatten(), nn.Linear(64 * 7 * 7, 128), nn.ReLU(),
-            )  # fmt: skip
-            self.head = nn.Linear(128, 10)
-
-        def forward(self, x: torch.Tensor) -> torch.Tensor:
-            return self.head(self.body(x))
-
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(0)
-        return Classifier()
-
-
-def classifier_train(images: np.ndarray, labels: np.ndarray, *, epochs: int, max_seconds: float | None, device: str):
-    """Adam, batch 128; stops after the epoch that passes max_seconds. Returns (model, epochs run)."""
-    import torch
-    from torch.nn import functional as F
-
-    model = classifier_build().to(device).train()
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-    data = torch.from_numpy(images).unsqueeze(1).to(device)
-    target = torch.from_numpy(labels.astype(np.int64)).to(device)
-    generator = torch.Generator().manual_seed(0)
-    clock = Stopwatch()
-    run = 0
-    for run in range(1, epochs + 1):
-        order = torch.randperm(len(images), generator=generator).to(device)
-        for start in range(0, len(order), 128):
-            idx = order[start : start + 128]
-            loss = F.cross_entropy(model(data[idx].float() / 255.0), target[idx])
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-        message = f"[classifier] epoch {run} loss {float(loss.detach()):.3f} {clock.seconds():.0f}s"
-        print(message, file=sys.stderr, flush=True)
-        if max_seconds is not None and clock.seconds() >= max_seconds:
-            break
-    return model.eval(), run
-
-
-def classifier_features(model, images: np.ndarray, *, device: str) -> tuple[np.ndarray, np.ndarray]:
-    """(128-D features, predicted classes) of uint8 images."""
-    import torch
-
-    feats, preds = [], []
-    with torch.inference_mode():
-        for start in range(0, len(images), 500):
-            x = torch.from_numpy(images[start : start + 500]).unsqueeze(1).to(device).float() / 255.0
-            h = model.body(x)
-            feats.append(h.double().cpu().numpy())
-            preds.append(model.head(h).argmax(1).cpu().numpy())
-    return np.concatenate(feats), np.concatenate(preds)

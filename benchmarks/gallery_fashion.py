@@ -27,8 +27,6 @@ import numpy as np
 from benchmarks.gallery_common import (
     ROOT,
     Stopwatch,
-    classifier_features,
-    classifier_train,
     data_dir_resolve,
     device_describe,
     device_pick,
@@ -59,9 +57,10 @@ def main() -> None:
 
     threads_pin(args.threads)
     data_dir_resolve()
+    from apps.core.ml.frechet import features_frechet
+    from apps.core.ml.image_classifier import classifier_features, classifier_train
     from apps.core.ml.image_datasets import dataset_load
     from apps.gallery.ml.checkpoint import vae_save
-    from apps.gallery.ml.frechet import features_frechet
     from apps.gallery.ml.generate import samples_generate
 
     device = device_pick(args.device)

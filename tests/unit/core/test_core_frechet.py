@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from apps.gallery.ml.frechet import features_frechet, frechet_distance, gaussian_stats
+from apps.core.ml.frechet import features_frechet, frechet_distance, gaussian_stats
 
 
 def test_identical_gaussians_are_at_distance_zero():

@@ -1,7 +1,8 @@
 """Fréchet distance between Gaussians fitted to feature vectors (the formula behind FID).
 
-The gallery's benchmark uses it in the feature space of its own small Fashion-MNIST
-classifier, so its numbers are NOT Inception FIDs and compare only with each other.
+Shared by the gallery and the representations app and their benchmarks: they use it in the
+feature space of the small classifier of `apps.core.ml.image_classifier`, so the numbers are NOT
+Inception FIDs and compare only with each other. NumPy only.
 """
 
 from __future__ import annotations
