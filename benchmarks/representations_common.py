@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 FIGURES = ROOT / "docs" / "figures"
 
 __all__ = ["ROOT", "FIGURES", "device_describe", "fmt", "table_make", "Clock", "parser_make", "setup", "data_load",
-           "train_timed", "pct", "figure_path"]  # fmt: skip
+           "train_timed", "pct", "figure_path", "settings_budget", "pyplot_get", "grid_save"]  # fmt: skip
 
 
 class Clock:
@@ -85,3 +85,48 @@ def pct(value: float | None) -> str:
 def figure_path(name: str) -> Path:
     FIGURES.mkdir(parents=True, exist_ok=True)
     return FIGURES / name
+
+
+def settings_budget(dataset: str, model: str, code: int, budget: float, seed: int, **extra: Any) -> dict[str, Any]:
+    """The settings of a budget-stopped run: cosine learning rate over at most 200 epochs, ended by `budget`
+    seconds (as the code-30 targets of representations_reconstruction), so a bigger budget trains longer."""
+    return {"dataset": dataset, "model": model, "code": code, "epochs": 200, "lr_min": 1e-5, "max_seconds": budget,
+            "seed": seed, **extra}  # fmt: skip
+
+
+def pyplot_get():
+    """matplotlib.pyplot on the Agg backend, or None (with a note) where matplotlib is not installed."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("matplotlib missing (pip install -r benchmarks/requirements.txt): no figure", file=sys.stderr)
+        return None
+    return plt
+
+
+def grid_save(
+    path: Path, images: np.ndarray, *, cols: int, normalise: bool = False, pad: int = 1, scale: int = 1
+) -> Path | None:
+    """Save N×H×W images (floats in [0, 1], or any range with `normalise`: each tile to its own min..max,
+    as UFLDL shows filters) as one grey PNG grid; None without matplotlib."""
+    plt = pyplot_get()
+    if plt is None:
+        return None
+    images = np.asarray(images, dtype=np.float64)
+    if normalise:
+        low = images.min(axis=(1, 2), keepdims=True)
+        span = images.max(axis=(1, 2), keepdims=True) - low
+        images = (images - low) / np.where(span > 0, span, 1.0)
+    count, h, w = images.shape
+    rows = -(-count // cols)
+    canvas = np.ones((rows * (h + pad) + pad, cols * (w + pad) + pad))
+    for i, image in enumerate(images):
+        r, c = divmod(i, cols)
+        canvas[pad + r * (h + pad) : pad + r * (h + pad) + h, pad + c * (w + pad) : pad + c * (w + pad) + w] = image
+    if scale > 1:  # small tiles (8×8 filters) are unreadable at one screen pixel per pixel
+        canvas = np.kron(canvas, np.ones((scale, scale)))
+    plt.imsave(path, canvas, cmap="gray", vmin=0.0, vmax=1.0)
+    return path

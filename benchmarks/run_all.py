@@ -30,6 +30,9 @@ BENCHMARKS: list[tuple[str, list[str], list[str]]] = [
     ("denoise_large", SHIPPED, []),
     ("denoise_service", ["--weights", "apps/denoise/weights"], []),
     ("platform_isolation", [], []),
+    ("representations_maps", [], ["--budget", "60", "--repeat-epochs", "2"]),
+    ("representations_features", [], ["--budget", "60", "--selftaught-budget", "90", "--patch-budget", "30"]),
+    ("representations_gan", [], ["--budget", "150"]),
 ]
 
 

@@ -19,9 +19,9 @@ import io
 import warnings
 from dataclasses import dataclass, field
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps
 
-from apps.core.errors import InvalidInput
+from apps.core.image_uploads import DECODE_ERRORS, undecodable, upload_bytes_check, upload_opened, upload_refusal
 from apps.denoise.ml.images import image_array
 
 ACCEPTED_FORMATS = ("PNG", "JPEG", "WEBP", "BMP", "TIFF", "GIF")
@@ -52,36 +52,21 @@ class CheckedImage:
         return EXTENSIONS[self.stored_format]
 
 
-def _refuse(message: str) -> InvalidInput:
-    return InvalidInput("image", message)
-
-
 def _megapixels(pixels: int) -> str:
     return f"{pixels / 1e6:.1f} megapixels"
 
 
 def image_upload_check(*, data: bytes, max_bytes: int, max_pixels: int) -> CheckedImage:
     """The upload, checked and ready to store; InvalidInput("image", why) when it is refused."""
-    size = len(data)
-    if size == 0:
-        raise _refuse("the file is empty (0 bytes)")
-    if size > max_bytes:
-        raise _refuse(f"the file is {size:,} bytes; the limit is {max_bytes:,} bytes ({max_bytes / 2**20:.0f} MB)")
-    head = data[:1024].lstrip().lower()
-    if head.startswith((b"<?xml", b"<svg", b"<!doctype svg")) or b"<svg" in head:
-        raise _refuse("SVG (vector) images are not supported; upload " + ", ".join(ACCEPTED_FORMATS))
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
-        try:
-            im = Image.open(io.BytesIO(data), formats=list(ACCEPTED_FORMATS))
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-            raise _refuse(f"the image declares more pixels than allowed ({_megapixels(max_pixels)}): {exc}") from None
-        except UnidentifiedImageError:
-            raise _refuse(_unsupported_why(data)) from None
-        except (OSError, SyntaxError, ValueError) as exc:
-            raise _refuse(f"the image cannot be read (damaged or truncated header): {exc}") from None
-        with im:
-            return _checked(im, data, max_pixels)
+    upload_bytes_check(data, max_bytes=max_bytes, accepted=ACCEPTED_FORMATS, megabytes=True)
+    with upload_opened(
+        data,
+        formats=ACCEPTED_FORMATS,
+        bomb=lambda exc: f"the image declares more pixels than allowed ({_megapixels(max_pixels)}): {exc}",
+        unidentified=lambda: _unsupported_why(data),
+        damaged_header="the image cannot be read (damaged or truncated header)",
+    ) as im:
+        return _checked(im, data, max_pixels)
 
 
 def _unsupported_why(data: bytes) -> str:
@@ -99,26 +84,26 @@ def _checked(im: Image.Image, data: bytes, max_pixels: int) -> CheckedImage:
     width, height = im.size
     # The header's size, before decoding: a small file may declare a huge image (a decompression bomb).
     if width * height > max_pixels:
-        raise _refuse(
+        raise upload_refusal(
             f"the image is {width}×{height} ({_megapixels(width * height)}); the limit is {_megapixels(max_pixels)}"
         )
     if width < 1 or height < 1:
-        raise _refuse(f"the image has no pixels ({width}×{height})")
+        raise upload_refusal(f"the image has no pixels ({width}×{height})")
     if width < MIN_SIDE or height < MIN_SIDE:
-        raise _refuse(f"the image is {width}×{height}; both sides must be at least {MIN_SIDE} pixels")
+        raise upload_refusal(f"the image is {width}×{height}; both sides must be at least {MIN_SIDE} pixels")
     frames = getattr(im, "n_frames", 1)
     if frames > 1:
-        raise _refuse(
+        raise upload_refusal(
             f"animated or multi-page images are not supported (this {im.format} has {frames} frames); "
             "upload a single frame"
         )
     if im.mode not in KNOWN_MODES:
-        raise _refuse(f"colour mode {im.mode} is not supported; upload grayscale, RGB or RGBA")
+        raise upload_refusal(f"colour mode {im.mode} is not supported; upload grayscale, RGB or RGBA")
     fmt = im.format
     try:
         im.load()
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
-        raise _refuse(f"the image is truncated or damaged and cannot be decoded: {exc}") from None
+    except DECODE_ERRORS as exc:
+        raise undecodable(exc) from None
     converted = []
     if im.mode in SIXTEEN_BIT:
         converted.append(f"{im.mode} (more than 8 bits) scaled to 8-bit")

@@ -15,6 +15,7 @@ Artifacts (each only where it applies):
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import numpy as np
@@ -132,7 +133,10 @@ def representation_train_job(job, reporter) -> dict:
     run.progress(0.02, f"{verb} {config.model}")
     on_epoch = run.epoch_reporter(0.02, 0.6, _describe)
     fit_images, fit_labels = (test_images, test_labels) if is_map else (train_images, train_labels)
-    result = representation_train(fit_images, fit_labels, config, device=run.device, on_epoch=on_epoch)
+    # A map is fitted on the test images it shows: train_count (the first N training images, cut above)
+    # must not cut them too, or the map has fewer points than the labels it is scored and saved with.
+    fit_config = dataclasses.replace(config, train_count=None) if is_map else config
+    result = representation_train(fit_images, fit_labels, fit_config, device=run.device, on_epoch=on_epoch)
     if config.is_baseline:
         estimator, model = result.extra["estimator"], None
         if config.model == "pca":

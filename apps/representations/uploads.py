@@ -11,14 +11,13 @@ image or an unsupported one, damaged.
 
 from __future__ import annotations
 
-import io
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps
 
 from apps.core.errors import InvalidInput
+from apps.core.image_uploads import DECODE_ERRORS, undecodable, upload_bytes_check, upload_opened, upload_refusal
 
 SIDE = 28
 ACCEPTED_FORMATS = ("PNG", "JPEG", "WEBP", "BMP", "GIF", "TIFF")
@@ -34,41 +33,27 @@ class UploadedImage:
     notes: list[str] = field(default_factory=list)
 
 
-def _refuse(message: str) -> InvalidInput:
-    return InvalidInput("image", message)
-
-
 def image_upload_read(*, data: bytes, invert: str = "auto", max_bytes: int, max_pixels: int) -> UploadedImage:
     """The upload as 28×28 grey levels; InvalidInput("image", why) when it cannot be one."""
     if invert not in INVERT_CHOICES:
         raise InvalidInput("invert", f"must be one of {', '.join(INVERT_CHOICES)}")
-    if not data:
-        raise _refuse("the file is empty (0 bytes)")
-    if len(data) > max_bytes:
-        raise _refuse(f"the file is {len(data):,} bytes; the limit is {max_bytes:,} bytes")
-    head = data[:1024].lstrip().lower()
-    if head.startswith((b"<?xml", b"<svg")) or b"<svg" in head:
-        raise _refuse("SVG (vector) images are not supported; upload " + ", ".join(ACCEPTED_FORMATS))
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
-        try:
-            im = Image.open(io.BytesIO(data), formats=list(ACCEPTED_FORMATS))
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-            raise _refuse(f"the image declares more than {max_pixels:,} pixels") from None
-        except UnidentifiedImageError:
-            raise _refuse("not an image (or not one that can be read); upload " + ", ".join(ACCEPTED_FORMATS)) from None
-        except (OSError, SyntaxError, ValueError) as exc:
-            raise _refuse(f"the image cannot be read (damaged header): {exc}") from None
-        with im:
-            return _to_pixels(im, invert=invert, max_pixels=max_pixels)
+    upload_bytes_check(data, max_bytes=max_bytes, accepted=ACCEPTED_FORMATS)
+    with upload_opened(
+        data,
+        formats=ACCEPTED_FORMATS,
+        bomb=lambda exc: f"the image declares more than {max_pixels:,} pixels",
+        unidentified=lambda: "not an image (or not one that can be read); upload " + ", ".join(ACCEPTED_FORMATS),
+        damaged_header="the image cannot be read (damaged header)",
+    ) as im:
+        return _to_pixels(im, invert=invert, max_pixels=max_pixels)
 
 
 def _to_pixels(im: Image.Image, *, invert: str, max_pixels: int) -> UploadedImage:
     width, height = im.size
     if width * height > max_pixels:  # from the header: nothing is decoded yet
-        raise _refuse(f"the image is {width}×{height}; the limit is {max_pixels:,} pixels")
+        raise upload_refusal(f"the image is {width}×{height}; the limit is {max_pixels:,} pixels")
     if width < SIDE or height < SIDE:
-        raise _refuse(
+        raise upload_refusal(
             f"the image is {width}×{height}; both sides must be at least {SIDE} pixels "
             f"(a {SIDE}×{SIDE} image is used as it is, a bigger one is resized)"
         )
@@ -79,8 +64,8 @@ def _to_pixels(im: Image.Image, *, invert: str, max_pixels: int) -> UploadedImag
         im.load()
         im = ImageOps.exif_transpose(im)
         grey = _grey(im, notes)
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
-        raise _refuse(f"the image is truncated or damaged and cannot be decoded: {exc}") from None
+    except DECODE_ERRORS as exc:
+        raise undecodable(exc) from None
     pixels = np.asarray(grey, dtype=np.uint8)
     if pixels.shape != (SIDE, SIDE):
         pixels = _square_resized(pixels, notes)

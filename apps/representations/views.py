@@ -11,7 +11,32 @@ from apps.core.errors import ServiceUnavailable
 from apps.core.ml.image_datasets import dataset_class_names
 from apps.representations import selectors, services, serving
 from apps.representations.ml.config import DATASETS
-from apps.representations.slots import MAP_ORDER, slot_title
+from apps.representations.slots import MAP_ORDER, NO_DECODER, NO_ENCODER, slot_title, why_no_decoder, why_no_encoder
+
+# What each view of the wardrobe is, in the page's story: every item has a position, and a decoder
+# turns an empty position into a new item. Shown under the view buttons when the view is picked.
+ABOUT = {
+    "pca": "PCA: the two directions in which the items vary most — the best a straight projection can do. "
+    "Every spot decodes, to a blend of two “eigen-clothes” on the average item, so new items come out blurry.",
+    "vanilla": "A fully connected autoencoder squeezed to two numbers: its encoder gives every item a position, "
+    "its decoder sews any position back into an item — click an empty spot for a new piece of clothing.",
+    "linear": "A linear autoencoder: no non-linearity, so it finds PCA's plane again (turned and stretched) "
+    "by gradient descent.",
+    "sparse": "A sparse autoencoder: few code units may be active at once, which makes its features parts and "
+    "strokes; with two units its map is a rough one.",
+    "conv": "A convolutional autoencoder: convolutions read and draw the image, so the same two numbers give "
+    "sharper items than the fully connected one.",
+    "denoising": "A denoising autoencoder, trained to rebuild clean items from noisy ones: a smoother wardrobe "
+    "that shrugs off scribbles.",
+    "vae": "A variational autoencoder: positions are pushed towards a standard normal, so the wardrobe has no "
+    "holes — nearly every spot near the middle decodes to a plausible item.",
+    "gan": "A GAN's generator: every spot is a new item, but it has no encoder, so it cannot give an existing "
+    "item a position.",
+    "tsne": "t-SNE lays the items out so that neighbours stay neighbours, often in clean islands per class — "
+    "but only these items: an empty spot is no image, and a new item cannot be placed without fitting again.",
+    "umap": "UMAP keeps neighbours together like t-SNE and more of the overall layout; placing a new item or "
+    "decoding a spot needs its fitted model, which the web does not load, so here it is a map to look at.",
+}
 
 
 def _dataset(request) -> str:
@@ -22,6 +47,40 @@ def _dataset(request) -> str:
 def _train_command(model: str, dataset: str, code: int | None = 2) -> str:
     sets = f" --set code={code}" if code is not None else ""
     return f"python manage.py train representation --dataset {dataset} --model {model}{sets}"
+
+
+def _training(dataset: str, request) -> list[dict]:
+    """Running and queued trainings of the data set, for the progress bars (the page reloads when one is done,
+    so its new map or figures appear)."""
+    return [
+        {"id": job.id, "model": slot_title(str(job.params.get("model", ""))), "done_url": request.get_full_path()}
+        for job in selectors.training_jobs_active(dataset=dataset)
+    ]
+
+
+def _map_config(view: dict) -> dict:
+    """A map as wardrobe.js needs it: the API's description, its URLs, what it is and why it cannot decode
+    or place an image when it cannot (said on the page, instead of a request that would be refused)."""
+    slot = view["slot"]
+    return {
+        **view,
+        "urls": _urls(view["version"]),
+        "about": ABOUT.get(slot, ""),
+        "no_decoder": "" if view["decode"] else _no_decoder(slot, view["code"]),
+        "no_encoder": "" if view["encode"] else _no_encoder(slot),
+    }
+
+
+def _no_decoder(slot: str, code: int | None) -> str:
+    if slot in NO_DECODER:
+        return why_no_decoder(slot)
+    return f"{slot_title(slot)} has no 2-D decoder here (code {code}); pick PCA, an autoencoder or the VAE."
+
+
+def _no_encoder(slot: str) -> str:
+    if slot in NO_ENCODER:
+        return why_no_encoder(slot)
+    return f"This {slot_title(slot)} version saved no encoder, so it cannot place an image."
 
 
 def _urls(version_id: int) -> dict[str, str]:
@@ -37,7 +96,7 @@ def wardrobe_page(request):
     dataset = _dataset(request)
     state = selectors.wardrobe_state(dataset=dataset)
     sprite = services.sprite_sheet_ensure(dataset=dataset)
-    maps = [{**view, "urls": _urls(view["version"])} for view in state["maps"]]
+    maps = [_map_config(view) for view in state["maps"]]
     shown = {view["slot"] for view in maps}
     missing = [{"title": slot_title(s), "command": _train_command(s, dataset)} for s in MAP_ORDER if s not in shown]
     config = {
@@ -51,6 +110,8 @@ def wardrobe_page(request):
         "datasets": DATASETS,
         "maps": maps,
         "missing": [m for m in missing if m["title"] != "GAN"],  # a GAN has no map of the test images
+        "training": _training(dataset, request),
+        "quick": _train_command("pca", dataset),
         "sprite": sprite,
         "config": config,
     }
@@ -89,6 +150,7 @@ def compare_page(request):
         "class_names": dataset_class_names(dataset),
         "sparse": sparse_view,
         "charts": charts,
+        "training": _training(dataset, request),
         "commands": {
             "sizes": [_train_command("vanilla", dataset, code) for code in (2, 8, 32)]
             + [_train_command("pca", dataset, code) for code in (2, 8, 32)],
@@ -119,6 +181,7 @@ def gan_page(request):
         "datasets": DATASETS,
         "sides": sides,
         "figures": selectors.gan_table(used),
+        "training": _training(dataset, request),
         "lecture": selectors.ae_vs_gan_lecture(used),
     }
     return render(request, "representations/gan.html", context)

@@ -45,7 +45,11 @@
   if (config.sprite) {
     sprite = new Image();
     sprite.decoding = "async";
-    sprite.addEventListener("load", () => { sprite.ready = true; });
+    sprite.addEventListener("load", () => {
+      sprite.ready = true;
+      // An item hovered while the sheet was still loading was drawn black: draw it again now.
+      if (data && hover >= 0 && preview.dataset.kind === "test") previewTest(hover);
+    });
   }
   function spriteLoad() {
     if (sprite && !sprite.src) sprite.src = config.sprite.url; // after the map: it is the big download
@@ -140,7 +144,9 @@
     if (pinned && pinned.kind === "decoded" && pinned.version === view.version) {
       marker(pinned.x, pinned.y, pinned.extrapolated ? "#b00020" : "#1d2330", "decoded");
     }
-    if (placed && placed.version === view.version) marker(placed.x, placed.y, "#2b6cb0", "yours");
+    const showPlaced = placed && placed.version === view.version;
+    if (showPlaced) marker(placed.x, placed.y, "#2b6cb0", "yours");
+    overlay.dataset.placed = showPlaced ? String(placed.version) : "";
   }
 
   // --- the map's points -----------------------------------------------------------------------------
@@ -227,6 +233,7 @@
       b.setAttribute("aria-pressed", String(Number(b.dataset.version) === version));
     });
     $("map-error").textContent = "";
+    $("map-about").textContent = view.about || "";
     $("map-status").textContent = `Loading ${view.label}…`;
     stage.dataset.state = "loading";
     try {
@@ -266,12 +273,19 @@
     $("item-caption").textContent = `${name} · test image ${index} · (${data.xs[i].toFixed(2)}, ${data.ys[i].toFixed(2)})`;
   }
 
-  function previewDataUrl(url, caption, kind) {
+  // Shows an image given as a data URL; `started` (performance.now() of the click) adds how long the
+  // click took to become an image on screen.
+  function previewDataUrl(url, caption, kind, started) {
     const img = new Image();
     img.addEventListener("load", () => {
       pctx.fillStyle = "#000";
       pctx.fillRect(0, 0, 28, 28);
       pctx.drawImage(img, 0, 0, 28, 28);
+      if (started !== undefined) {
+        const ms = Math.round(performance.now() - started);
+        preview.dataset.ms = String(ms);
+        $("item-caption").textContent = `${caption} · ${ms} ms`;
+      }
       preview.dataset.kind = kind;
     });
     img.src = url;
@@ -298,6 +312,7 @@
   });
   overlay.addEventListener("click", async (e) => {
     if (!data) return;
+    const started = performance.now();
     const { X, Y } = pointer(e);
     const found = nearest(X, Y);
     if (found >= 0) {
@@ -307,11 +322,7 @@
     }
     const point = [dx(X), dy(Y)];
     if (!view.decode) {
-      $("map-error").textContent = view.slot === "tsne"
-        ? "t-SNE has no decoder: an empty spot of its map is no image. Try PCA, an autoencoder or the VAE."
-        : view.slot === "umap"
-          ? "UMAP's inverse runs only through its fitted model in a worker; decode in PCA, an autoencoder or the VAE."
-          : `${view.label} has no 2-D decoder.`;
+      $("map-error").textContent = view.no_decoder || `${view.label} has no 2-D decoder.`;
       return;
     }
     $("map-error").textContent = "";
@@ -320,8 +331,9 @@
       const body = await api(view.urls.decode, { method: "POST", body: { point } });
       pinned = { kind: "decoded", version, x: body.point[0], y: body.point[1], extrapolated: body.extrapolated };
       const where = `(${body.point[0].toFixed(2)}, ${body.point[1].toFixed(2)})`;
-      previewDataUrl(body.image, `New item decoded at ${where}` +
-        (body.extrapolated ? " — outside the test codes' range: extrapolated" : ""), "decoded");
+      previewDataUrl(body.image, `A new item, decoded at ${where}` +
+        (body.extrapolated ? " — beyond the wardrobe's edge (no item was ever here): extrapolated" : ""),
+      "decoded", started);
       schedule("overlay");
     } catch (err) {
       $("map-error").textContent = err.message;
@@ -334,6 +346,15 @@
     const error = $("place-error");
     error.textContent = "";
     const version = view.version;
+    if (!view.encode) {
+      // Said here rather than asked of the server, which would refuse (and log a 409 in the console).
+      $("place-note").textContent = `${view.no_encoder} ` +
+        "Switch to PCA, an autoencoder or the VAE to see where it lands.";
+      placed = null;
+      schedule("overlay");
+      return;
+    }
+    $("place-note").textContent = "";
     const form = new FormData();
     form.append("image", blob, name);
     form.append("invert", invert);
@@ -365,6 +386,7 @@
     padCtx.fillStyle = "#000";
     padCtx.fillRect(0, 0, pad.width, pad.height);
     pad.dataset.empty = "true";
+    $("pad-hint").hidden = false;
   }
   padClear();
   let drawing = null;
@@ -379,6 +401,7 @@
     padCtx.fillStyle = "#fff";
     padCtx.beginPath(); padCtx.arc(drawing[0], drawing[1], 11, 0, 2 * Math.PI); padCtx.fill();
     pad.dataset.empty = "false";
+    $("pad-hint").hidden = true;
   });
   pad.addEventListener("pointermove", (e) => {
     if (!drawing) return;

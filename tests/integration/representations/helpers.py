@@ -25,6 +25,9 @@ def test_split(dataset: str = "fashion-mnist") -> tuple[np.ndarray, np.ndarray]:
     return dataset_load(dataset, "test", download=False, progress=False)
 
 
+test_split.__test__ = False  # a helper: pytest would collect it as a test in every module that imports it
+
+
 def pca_fit(images: np.ndarray, code: int) -> tuple[np.ndarray, np.ndarray]:
     """(components code×784, mean 784) of the flat pixels in [0, 1]."""
     x = images[:FIT_COUNT].reshape(min(FIT_COUNT, len(images)), -1).astype(np.float64) / 255.0
