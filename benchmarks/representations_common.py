@@ -21,7 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 FIGURES = ROOT / "docs" / "figures"
 
 __all__ = ["ROOT", "FIGURES", "device_describe", "fmt", "table_make", "Clock", "parser_make", "setup", "data_load",
-           "train_timed", "pct", "figure_path", "settings_budget", "pyplot_get", "grid_save"]  # fmt: skip
+           "train_timed", "pct", "figure_path", "settings_budget", "pyplot_get", "grid_save",
+           "load_describe"]  # fmt: skip
 
 
 class Clock:
@@ -130,3 +131,12 @@ def grid_save(
         canvas = np.kron(canvas, np.ones((scale, scale)))
     plt.imsave(path, canvas, cmap="gray", vmin=0.0, vmax=1.0)
     return path
+
+
+def load_describe() -> str:
+    """The 1/5/15-minute load averages, for the section text: on a CPU shared with other jobs the
+    budget-stopped trainings get less done, and the timings are slower, than on an idle one."""
+    import os
+
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.1f} / {five:.1f} / {fifteen:.1f} (1 / 5 / 15 min) at the end, on {os.cpu_count()} CPUs"

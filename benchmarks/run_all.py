@@ -30,9 +30,14 @@ BENCHMARKS: list[tuple[str, list[str], list[str]]] = [
     ("denoise_large", SHIPPED, []),
     ("denoise_service", ["--weights", "apps/denoise/weights"], []),
     ("platform_isolation", [], []),
-    ("representations_maps", [], ["--budget", "60", "--repeat-epochs", "2"]),
-    ("representations_features", [], ["--budget", "60", "--selftaught-budget", "90", "--patch-budget", "30"]),
-    ("representations_gan", [], ["--budget", "150"]),
+    # The representations' --quick figures were measured with one torch thread on a 2-core CPU shared with test runs
+    # (two threads were 2.5-4.5x slower there); the VAE's loop checks its budget once an epoch, hence its subsets.
+    ("representations_maps", [], ["--budget", "45", "--vae-train-count", "15000", "--repeat-epochs", "2",
+                                  "--repeat-count", "5000", "--threads", "1"]),
+    ("representations_features", [], ["--budget", "45", "--vae-train-count", "15000", "--selftaught-budget", "60",
+                                      "--patch-budget", "20", "--threads", "1"]),
+    ("representations_gan", [], ["--budget", "120", "--train-count", "20000", "--classifier-epochs", "2",
+                                 "--classifier-seconds", "30", "--threads", "1"]),
 ]
 
 

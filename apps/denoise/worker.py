@@ -39,7 +39,9 @@ def image_load(path: Path) -> np.ndarray:
     """The stored input as uint8 H×W, H×W×3 or H×W×4 (orientation was applied on upload)."""
     from apps.denoise.ml.images import image_array
 
-    Image.MAX_IMAGE_PIXELS = None  # checked on upload against AEWEB_UPLOAD_MAX_PIXELS
+    # Checked on upload against AEWEB_UPLOAD_MAX_PIXELS; Pillow's own guard is raised to that limit
+    # where it is lower, never switched off (it is process-wide: web code in the same process needs it).
+    Image.MAX_IMAGE_PIXELS = max(Image.MAX_IMAGE_PIXELS or 0, settings.AEWEB_UPLOAD_MAX_PIXELS)
     with Image.open(path) as im:
         im.load()
         return image_array(im)

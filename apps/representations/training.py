@@ -10,7 +10,9 @@ Artifacts (each only where it applies):
   encoder and decoder; the GAN with its generator only);
 - "embedding": npz with `points` float32 N×2, `labels` int64 N, `indices` int64 N of the test images
   (2-D codes and the baselines' maps);
-- "samples": npz with `samples` uint8 64×28×28 (vae, gan) and, for sparse, `filters` uint8 units×28×28.
+- "samples": npz with `samples` uint8 64×28×28 (vae, gan) and, for sparse, `filters` uint8 units×28×28
+  (the first layer's weights) and `activations` float32 units (each code unit's mean over the test images,
+  the wardrobe's histogram).
 """
 
 from __future__ import annotations
@@ -169,12 +171,12 @@ def representation_train_job(job, reporter) -> dict:
 
     run.progress(0.94, "Saving the model")
     artifacts: dict[str, dict] = {}
+    codes = estimator.transform(test_images) if config.has_encoder else None  # the test images' codes
     if model is not None:
         artifacts["checkpoint"] = run.artifact_write(
             "model.pt",
             lambda path: representation_save(path, result.state, config, metrics=metrics, history=result.history),
         )
-        codes = estimator.transform(test_images) if config.has_encoder else None
         low = None if codes is None else codes.min(axis=0)
         high = None if codes is None else codes.max(axis=0)
         arrays = serving_arrays(model.cpu(), code_low=low, code_high=high)
@@ -182,8 +184,8 @@ def representation_train_job(job, reporter) -> dict:
     points = None
     if is_map:
         points = result.extra["embedding"]
-    elif config.has_encoder and config.code == 2:
-        points = estimator.transform(test_images)
+    elif codes is not None and config.code == 2:
+        points = codes
     if points is not None:
         embedding = {
             "points": np.asarray(points, np.float32),
@@ -198,6 +200,7 @@ def representation_train_job(job, reporter) -> dict:
         with torch.no_grad():
             first = next(m for m in model.encoder if isinstance(m, torch.nn.Linear))
             extras["filters"] = filters_image(first.weight.detach().cpu().numpy())
+        extras["activations"] = np.asarray(codes, np.float64).mean(axis=0).astype(np.float32)
     if extras:
         artifacts["samples"] = run.artifact_write("samples.npz", lambda path: _npz_write(path, extras))
 

@@ -88,11 +88,15 @@ def _grey(im: Image.Image, notes: list[str]) -> Image.Image:
     if im.mode in ("P", "PA"):
         im = im.convert("RGBA")
     if im.mode in ("LA", "La", "RGBA", "RGBa"):
+        # A canvas's PNG (the wardrobe's drawing pad) has an alpha channel that is opaque everywhere: no note then.
+        transparent = im.getchannel("A").getextrema()[0] < 255
         base = Image.new("RGBA", im.size, (255, 255, 255, 255))
         im = Image.alpha_composite(base, im.convert("RGBA"))
-        notes.append("transparent parts taken as white")
+        if transparent:
+            notes.append("transparent parts taken as white")
     if im.mode != "L":
-        if im.mode not in ("1",):
+        channels = np.asarray(im.convert("RGB"))
+        if im.mode != "1" and not (np.ptp(channels, axis=2) == 0).all():  # grey already: nothing worth saying
             notes.append(f"{im.mode} converted to grey levels")
         im = im.convert("L")
     return im

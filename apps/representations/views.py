@@ -3,6 +3,8 @@ wardrobe's map, decoding and encoding go through the API from static/representat
 
 from __future__ import annotations
 
+import math
+
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.csrf import ensure_csrf_cookie
@@ -53,7 +55,12 @@ def _training(dataset: str, request) -> list[dict]:
     """Running and queued trainings of the data set, for the progress bars (the page reloads when one is done,
     so its new map or figures appear)."""
     return [
-        {"id": job.id, "model": slot_title(str(job.params.get("model", ""))), "done_url": request.get_full_path()}
+        {
+            "id": job.id,
+            "slot": str(job.params.get("model", "")),
+            "model": slot_title(str(job.params.get("model", ""))),
+            "done_url": request.get_full_path(),
+        }
         for job in selectors.training_jobs_active(dataset=dataset)
     ]
 
@@ -98,7 +105,13 @@ def wardrobe_page(request):
     sprite = services.sprite_sheet_ensure(dataset=dataset)
     maps = [_map_config(view) for view in state["maps"]]
     shown = {view["slot"] for view in maps}
-    missing = [{"title": slot_title(s), "command": _train_command(s, dataset)} for s in MAP_ORDER if s not in shown]
+    training = _training(dataset, request)
+    busy = {job["slot"] for job in training}
+    missing = [
+        {"title": slot_title(s), "command": _train_command(s, dataset), "training": s in busy}
+        for s in MAP_ORDER
+        if s not in shown
+    ]
     config = {
         "dataset": dataset,
         "classNames": state["class_names"],
@@ -110,12 +123,19 @@ def wardrobe_page(request):
         "datasets": DATASETS,
         "maps": maps,
         "missing": [m for m in missing if m["title"] != "GAN"],  # a GAN has no map of the test images
-        "training": _training(dataset, request),
+        "training": training,
         "quick": _train_command("pca", dataset),
         "sprite": sprite,
         "config": config,
     }
     return render(request, "representations/wardrobe.html", context)
+
+
+def _square_columns(version, most: int = 16) -> int:
+    """Columns for the sparse AE's filter grid: about square (16 filters 4×4, 128 filters 12 wide), at most
+    `most` wide so each filter stays big enough to see."""
+    count = len(serving.samples_get(version).get("filters", ()))
+    return max(1, min(most, math.ceil(math.sqrt(count))))
 
 
 def compare_page(request):
@@ -133,7 +153,7 @@ def compare_page(request):
     if sparse is not None:
         sparse_view = {
             "version": sparse,
-            "filters": serving.samples_grid_url(sparse, "filters", columns=14),
+            "filters": serving.samples_grid_url(sparse, "filters", columns=_square_columns(sparse)),
             "histogram": serving.activation_histogram(sparse),
         }
     charts = {

@@ -111,6 +111,8 @@ def representation_config_validate(config: RepresentationConfig) -> None:
     check(config.model != "pca" or config.code <= 784, "code", "must be at most 784 for pca")
     check(1 <= config.epochs <= 10_000, "epochs", "must be in 1..10000")
     check(1 <= config.batch_size <= 8192, "batch_size", "must be in 1..8192")
+    # The GAN's batch norms normalise by each batch's statistics while training: one image has none.
+    check(config.model != "gan" or config.batch_size >= 2, "batch_size", "must be at least 2 for the gan")
     check(0 < config.lr <= 1.0, "lr", "must be in (0, 1]")
     check(config.lr_min is None or 0 <= config.lr_min <= config.lr, "lr_min", "must be in [0, lr] or null")
     check(0 <= config.seed < 2**31, "seed", "must be in 0..2147483647")

@@ -30,8 +30,14 @@ def _numpy(tensor: torch.Tensor) -> np.ndarray:
 
 def _fold(weight: np.ndarray, bias: np.ndarray, norm: nn.modules.batchnorm._BatchNorm, transposed: bool):
     """(weight, bias) of a layer followed by an eval-mode BatchNorm, as one layer."""
-    scale = _numpy(norm.weight) / np.sqrt(_numpy(norm.running_var) + norm.eps)
-    shift = _numpy(norm.bias) - _numpy(norm.running_mean) * scale
+    if norm.running_var is None or norm.running_mean is None:
+        # Without running statistics a batch norm normalises by each batch's own, even in eval mode:
+        # no fixed layer computes that.
+        raise ValueError(f"export: {norm} keeps no running statistics, so it cannot be folded")
+    gamma = _numpy(norm.weight) if norm.weight is not None else np.ones(norm.num_features)  # affine=False: 1, 0
+    beta = _numpy(norm.bias) if norm.bias is not None else np.zeros(norm.num_features)
+    scale = gamma / np.sqrt(_numpy(norm.running_var) + norm.eps)
+    shift = beta - _numpy(norm.running_mean) * scale
     if transposed:  # ConvTranspose2d: C_in × C_out × k × k
         weight = weight * scale[None, :, None, None]
     else:  # Linear: out × in; Conv2d: out × in × k × k

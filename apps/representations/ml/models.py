@@ -49,9 +49,17 @@ class Autoencoder(nn.Module):
         return self.decoder(z)
 
     def decode_logits(self, z: torch.Tensor) -> torch.Tensor:
-        """The decoder without its final Sigmoid (for a cross-entropy loss); the decoder itself when it has none."""
+        """The decoder without its final Sigmoid (for a cross-entropy loss); the decoder itself when it has none.
+
+        The MLP decoders end in Sigmoid then Unflatten: the Sigmoid is dropped there too (taking the
+        sigmoid's output as logits kept every pixel in [0.5, 0.73], and the vanilla and denoising types
+        stuck at a grey image)."""
         if isinstance(self.decoder[-1], nn.Sigmoid):
             return self.decoder[:-1](z)
+        if len(self.decoder) >= 2 and isinstance(self.decoder[-1], nn.Unflatten) and isinstance(
+            self.decoder[-2], nn.Sigmoid
+        ):
+            return self.decoder[-1](self.decoder[:-2](z))
         return self.decoder(z)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

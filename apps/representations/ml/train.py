@@ -242,6 +242,8 @@ def gan_train(
                 done = epoch - 1 + start / order.shape[0]
                 _lr_set([opt_g, opt_d], lr_at(config, _progress(config, done, time.perf_counter() - started)))
             idx = order[start : start + config.batch_size]
+            if idx.shape[0] < 2:  # a last batch of one image: batch norm cannot train on a single one
+                continue
             real = data[idx].float().div_(255.0)
             n = real.shape[0]
             z = torch.randn((n, config.code), generator=noise_gen, device=device)

@@ -25,3 +25,14 @@ def caches_fresh():
     loaded_clear()  # versions are numbered afresh in each test database: ids repeat
     yield
     loaded_clear()
+
+
+@pytest.fixture(autouse=True, scope="module")
+def blas_single():
+    """One BLAS thread for the fixture PCAs: on a busy 2-core machine two threads per process spin
+    against the worker and each other (a 2,000×784 SVD took 15 s instead of 0.8 s)."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        yield
+
