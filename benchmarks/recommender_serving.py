@@ -15,14 +15,14 @@ import http.client
 import json
 import os
 import random
-import statistics
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from benchmarks.http_common import ROOT, latency_summary, manage, requests_timed
+
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/aeweb_bench"
 
 
@@ -35,47 +35,15 @@ def database_prepare(url: str) -> None:
         conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def manage(*args: str, env: dict) -> str:
-    out = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True)
-    if out.returncode:
-        raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{out.stdout[-2000:]}\n{out.stderr[-4000:]}")
-    return out.stdout
-
-
-def latency_run(port: int, requests: list[tuple[str, str, bytes | None]]) -> list[float]:
-    conn = http.client.HTTPConnection("127.0.0.1", port)
-    times = []
-    for method, path, body in requests:
-        headers = {"Content-Type": "application/json"} if body else {}
-        started = time.perf_counter()
-        conn.request(method, path, body=body, headers=headers)
-        response = conn.getresponse()
-        payload = response.read()
-        times.append(time.perf_counter() - started)
-        if response.status != 200:
-            raise RuntimeError(f"{method} {path} → {response.status}: {payload[:300]!r}")
-    conn.close()
-    return times
-
-
 def throughput_run(port: int, requests: list[tuple[str, str, bytes | None]], clients: int) -> float:
     chunks = [requests[i::clients] for i in range(clients)]
-    threads = [threading.Thread(target=latency_run, args=(port, chunk)) for chunk in chunks]
+    threads = [threading.Thread(target=requests_timed, args=(port, chunk)) for chunk in chunks]
     started = time.perf_counter()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     return len(requests) / (time.perf_counter() - started)
-
-
-def summary(times: list[float]) -> dict:
-    ordered = sorted(times)
-    return {
-        "p50_ms": 1000 * statistics.median(ordered),
-        "p99_ms": 1000 * ordered[int(0.99 * (len(ordered) - 1))],
-        "mean_ms": 1000 * statistics.fmean(ordered),
-    }
 
 
 def main() -> None:
@@ -132,10 +100,10 @@ def main() -> None:
         ]  # fmt: skip
         warm = 50
         for reqs in (floor, recs, foldin):
-            latency_run(port, reqs[:warm])
+            requests_timed(port, reqs[:warm])
         rows = {}
         for name, reqs in (("ping (floor)", floor), ("recommendations", recs), ("fold-in (20 ratings)", foldin)):
-            stats = summary(latency_run(port, reqs))
+            stats = latency_summary(requests_timed(port, reqs))
             stats["rps"] = throughput_run(port, reqs, args.clients)
             rows[name] = stats
     finally:

@@ -19,7 +19,6 @@ import json
 import os
 import random
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -27,15 +26,9 @@ import time
 import uuid
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from benchmarks.http_common import ROOT, latency_summary, manage, requests_timed
+
 TARGET_MS = 300.0
-
-
-def manage(*args: str, env: dict) -> str:
-    out = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True)
-    if out.returncode:
-        raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{out.stdout[-2000:]}\n{out.stderr[-4000:]}")
-    return out.stdout
 
 
 def train(model: str, settings: dict, env: dict) -> int:
@@ -63,32 +56,6 @@ def png_of(pixels) -> bytes:
     buffer = io.BytesIO()
     Image.fromarray(pixels).save(buffer, format="PNG")
     return buffer.getvalue()
-
-
-def timed(port: int, requests: list[tuple[str, str, bytes | None, str]]) -> list[float]:
-    conn = http.client.HTTPConnection("127.0.0.1", port)
-    times = []
-    for method, path, body, content_type in requests:
-        headers = {"Content-Type": content_type} if body is not None else {}
-        started = time.perf_counter()
-        conn.request(method, path, body=body, headers=headers)
-        response = conn.getresponse()
-        payload = response.read()
-        times.append(time.perf_counter() - started)
-        if response.status != 200:
-            raise RuntimeError(f"{method} {path} → {response.status}: {payload[:300]!r}")
-    conn.close()
-    return times
-
-
-def summary(times: list[float]) -> dict:
-    ordered = sorted(times)
-    return {
-        "p50_ms": 1000 * statistics.median(ordered),
-        "p95_ms": 1000 * ordered[int(0.95 * (len(ordered) - 1))],
-        "mean_ms": 1000 * statistics.fmean(ordered),
-        "requests": len(ordered),
-    }
 
 
 def main() -> None:
@@ -180,9 +147,9 @@ def run(args: argparse.Namespace, var: Path) -> tuple[dict, int, float]:
             * max(20, n // 10),
         }
         for requests in cases.values():  # warm: every process loads the arrays once
-            timed(port, requests[: 4 * args.workers])
+            requests_timed(port, requests[: 4 * args.workers])
         load = os.getloadavg()[0]
-        rows = {name: summary(timed(port, requests)) for name, requests in cases.items()}
+        rows = {name: latency_summary(requests_timed(port, requests)) for name, requests in cases.items()}
         load = max(load, os.getloadavg()[0])
     finally:
         server.terminate()

@@ -25,8 +25,8 @@ from django.conf import settings
 
 from apps.core.ml.image_datasets import dataset_load
 from apps.core.training import TrainingRun
+from apps.representations.slots import REPRESENTATION_KIND, TRAINING
 
-REPRESENTATION_KIND = "representation"  # the ModelVersion kind; its slots are the model names
 # Job options (not model settings): train_count (first N training images), test_count (first N test
 # images for the figures and maps), probe (run the probes: true by default, they cost time), draws
 # (label draws of the probes, 5 by default).
@@ -114,7 +114,7 @@ def representation_train_job(job, reporter) -> dict:
     from apps.representations.ml.serving import serving_write
     from apps.representations.ml.train import representation_train
 
-    run = TrainingRun(job, reporter, training="representation", options=OPTIONS)
+    run = TrainingRun(job, reporter, training=TRAINING, options=OPTIONS)
     train_count, test_count = run.options["train_count"], run.options["test_count"]
     probe = run.options["probe"] is not False
     draws = run.options["draws"] or 5
