@@ -160,7 +160,8 @@ def main() -> None:
         lines += [
             "",
             f"By code size (every type trained for only {args.sweep_budget:.0f} s per point: a REDUCED budget, so "
-            "the slower-to-train types sit above where they would end):",
+            "the slower-to-train types sit above where they would end; the VAE's loop checks its budget once "
+            "per epoch, so each VAE point trained one whole epoch):",
             "",
             table_make(header, body),
         ]

@@ -169,3 +169,19 @@ def test_the_pca_network_computes_pca(images):
         np.testing.assert_allclose(network.encode(x).numpy(), pca.transform(images[:8]), atol=1e-4)
         rebuilt = network.decode(network.encode(x)).clamp(0, 1).numpy()[:, 0]
     np.testing.assert_allclose(rebuilt, pca.inverse_transform(pca.transform(images[:8])), atol=1e-4)
+
+
+@pytest.mark.parametrize("model", ["vanilla", "sparse", "conv", "denoising", "vae"])
+def test_the_cross_entropy_sees_the_logits_of_the_decoded_image(model):
+    """sigmoid(decode_logits(z)) is the decoded image: a Sigmoid left in the logits (as the MLP
+    decoders once had, before their Unflatten) holds every pixel in [0.5, 0.73] under the loss."""
+    from apps.representations.ml.models import model_build
+
+    torch.manual_seed(0)
+    net = model_build(config_for(model, loss="bce")).eval()
+    z = torch.randn(5, SMALL[model]["code"]) * 3
+    with torch.no_grad():
+        logits, image = net.decode_logits(z), net.decode(z)
+    assert logits.shape == image.shape
+    assert torch.allclose(torch.sigmoid(logits), image, atol=1e-6)
+    assert float(logits.min()) < 0.0  # raw logits, not probabilities
