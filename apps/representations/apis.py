@@ -120,8 +120,8 @@ class DecodeApi(_WorkApi):
         examples=[OpenApiExample("a point", value={"point": [0.5, -1.2]}, request_only=True)],
     )
     def post(self, request, version_id: int):
+        data = validated(DecodeRequestSerializer, request.data)  # a bad body is a 400 whatever the version
         version = selectors.representation_version_get(version_id=version_id)
-        data = validated(DecodeRequestSerializer, request.data)
         decoded = serving.point_decode(version=version, point=data["point"])
         return Response(
             {
@@ -154,8 +154,8 @@ class EncodeApi(_WorkApi):
         "through its fitted model in a worker, a GAN has no encoder.",
     )
     def post(self, request, version_id: int):
-        version = selectors.representation_version_get(version_id=version_id)
         data = validated(EncodeRequestSerializer, request.data)
+        version = selectors.representation_version_get(version_id=version_id)
         encoded = serving.image_encode(
             version=version,
             data=data["image"].read(),
