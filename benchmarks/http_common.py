@@ -56,3 +56,23 @@ def latency_summary(times: Sequence[float]) -> dict:
         "mean_ms": 1000 * statistics.fmean(ordered),
         "requests": len(ordered),
     }
+
+
+def gunicorn_start(port: int, *, workers: int, env: dict, tries: int = 150) -> subprocess.Popen:
+    """gunicorn serving the project on 127.0.0.1:`port`, returned once /api/ping/ answers; the caller terminates it."""
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "aeweb.wsgi", "-b", f"127.0.0.1:{port}",
+         "-w", str(workers), "--log-level", "warning"],
+        cwd=ROOT, env=env,
+    )  # fmt: skip
+    for _ in range(tries):
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+            conn.request("GET", "/api/ping/")
+            conn.getresponse().read()
+            conn.close()
+            return server
+        except OSError:
+            time.sleep(0.2)
+    server.terminate()
+    raise RuntimeError(f"gunicorn did not answer on port {port}")

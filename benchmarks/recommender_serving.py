@@ -11,17 +11,15 @@ The trivial endpoint `/api/ping/` is the framework's floor: the targets are rati
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import os
 import random
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
-from benchmarks.http_common import ROOT, latency_summary, manage, requests_timed
+from benchmarks.http_common import ROOT, gunicorn_start, latency_summary, manage, requests_timed
 
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/aeweb_bench"
 
@@ -68,18 +66,8 @@ def main() -> None:
     result = json.loads(trained.strip().splitlines()[-1])
 
     port = 18000 + random.randint(0, 999)
-    server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "aeweb.wsgi", "-b", f"127.0.0.1:{port}",
-         "-w", str(args.workers), "--log-level", "warning"],
-        cwd=ROOT, env=env,
-    )  # fmt: skip
+    server = gunicorn_start(port, workers=args.workers, env=env)
     try:
-        for _ in range(100):
-            try:
-                http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/api/ping/")
-                break
-            except OSError:
-                time.sleep(0.2)
         items = json.loads(
             subprocess.run(["curl", "-s", f"http://127.0.0.1:{port}/api/datasets/ml-100k/items/?page=1"],
                            capture_output=True, text=True).stdout

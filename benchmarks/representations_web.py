@@ -19,14 +19,11 @@ import json
 import os
 import random
 import shutil
-import subprocess
-import sys
 import tempfile
-import time
 import uuid
 from pathlib import Path
 
-from benchmarks.http_common import ROOT, latency_summary, manage, requests_timed
+from benchmarks.http_common import gunicorn_start, latency_summary, manage, requests_timed
 
 TARGET_MS = 300.0
 
@@ -98,20 +95,8 @@ def run(args: argparse.Namespace, var: Path) -> tuple[dict, int, float]:
     images, _labels = dataset_load("fashion-mnist", "test", download=False, progress=False)
     rng = random.Random(0)
     port = 18000 + rng.randint(0, 999)
-    server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "aeweb.wsgi", "-b", f"127.0.0.1:{port}",
-         "-w", str(args.workers), "--log-level", "warning"],
-        cwd=ROOT, env=env,
-    )  # fmt: skip
+    server = gunicorn_start(port, workers=args.workers, env=env)
     try:
-        for _ in range(150):
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-                conn.request("GET", "/api/ping/")
-                conn.getresponse().read()
-                break
-            except OSError:
-                time.sleep(0.2)
         conn = http.client.HTTPConnection("127.0.0.1", port)
         conn.request("GET", f"/api/representations/{version}/embedding/?limit=1")
         extent = json.loads(conn.getresponse().read())["range"]

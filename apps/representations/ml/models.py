@@ -51,15 +51,10 @@ class Autoencoder(nn.Module):
     def decode_logits(self, z: torch.Tensor) -> torch.Tensor:
         """The decoder without its final Sigmoid (for a cross-entropy loss); the decoder itself when it has none.
 
-        The MLP decoders end in Sigmoid then Unflatten: the Sigmoid is dropped there too (taking the
-        sigmoid's output as logits kept every pixel in [0.5, 0.73], and the vanilla and denoising types
-        stuck at a grey image)."""
+        Every decoder with a Sigmoid has it last (taking a sigmoid's output as logits would hold every
+        pixel in [0.5, 0.73]: the vanilla and denoising types once stuck at a grey image that way)."""
         if isinstance(self.decoder[-1], nn.Sigmoid):
             return self.decoder[:-1](z)
-        if len(self.decoder) >= 2 and isinstance(self.decoder[-1], nn.Unflatten) and isinstance(
-            self.decoder[-2], nn.Sigmoid
-        ):
-            return self.decoder[-1](self.decoder[:-2](z))
         return self.decoder(z)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -175,8 +170,9 @@ def _build(config: RepresentationConfig, pixels: int, side: tuple[int, int]) -> 
     hidden = list(config.hidden)
     code_activation = nn.Sigmoid() if model == "sparse" else None
     encoder = nn.Sequential(nn.Flatten(), *_mlp([pixels, *hidden, code], last_activation=code_activation))
-    decoder_layers = _mlp([code, *hidden[::-1], pixels], last_activation=nn.Sigmoid())
-    return Autoencoder(config, encoder, nn.Sequential(*decoder_layers, unflatten))
+    # The Sigmoid last (after the reshape), so `decode_logits` drops it as for every other decoder.
+    decoder_layers = _mlp([code, *hidden[::-1], pixels], last_activation=None)
+    return Autoencoder(config, encoder, nn.Sequential(*decoder_layers, unflatten, nn.Sigmoid()))
 
 
 def model_build(config: RepresentationConfig, *, side: tuple[int, int] = (SIDE, SIDE)) -> Autoencoder:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -114,6 +114,48 @@ def _lr_set(optimizers: list[torch.optim.Optimizer], lr: float) -> None:
             group["lr"] = lr
 
 
+def _epoch_batches(
+    count: int,
+    config: RepresentationConfig,
+    *,
+    epoch: int,
+    order_gen: torch.Generator,
+    device: torch.device,
+    optimizers: list[torch.optim.Optimizer],
+    started: float,
+) -> Iterator[torch.Tensor]:
+    """The indices of each minibatch of one epoch, in a seeded order, with the learning rate set for it."""
+    order = torch.randperm(count, generator=order_gen).to(device)
+    for start in range(0, count, config.batch_size):
+        if config.lr_min is not None:
+            done = epoch - 1 + start / count
+            _lr_set(optimizers, lr_at(config, _progress(config, done, time.perf_counter() - started)))
+        yield order[start : start + config.batch_size]
+
+
+def _out_of_time(config: RepresentationConfig, started: float) -> bool:
+    return config.max_seconds is not None and time.perf_counter() - started >= config.max_seconds
+
+
+def _epoch_record(
+    entry: dict[str, Any],
+    *,
+    seen: int,
+    count: int,
+    out_of_time: bool,
+    epoch_start: float,
+    history: list[dict[str, Any]],
+    on_epoch: EpochCallback | None,
+) -> None:
+    """Close an epoch's history entry (its seconds; `partial` when the budget ran out inside it) and report it."""
+    entry["seconds"] = time.perf_counter() - epoch_start
+    if out_of_time and seen < count:
+        entry["partial"] = seen / count  # the budget ran out inside this epoch
+    history.append(entry)
+    if on_epoch is not None:
+        on_epoch(dict(entry))
+
+
 def autoencoder_train(
     images: np.ndarray,
     config: RepresentationConfig,
@@ -146,14 +188,13 @@ def autoencoder_train(
     out_of_time = False
     for epoch in range(1, config.epochs + 1):
         epoch_start = time.perf_counter()
-        order = torch.randperm(data.shape[0], generator=order_gen).to(device)
         sums = {"loss": 0.0, "recon": 0.0, "kl": 0.0, "mean_activation": 0.0}
         seen = 0
-        for start in range(0, order.shape[0], config.batch_size):
-            if config.lr_min is not None:
-                done = epoch - 1 + start / order.shape[0]
-                _lr_set([optimizer], lr_at(config, _progress(config, done, time.perf_counter() - started)))
-            idx = order[start : start + config.batch_size]
+        batches = _epoch_batches(
+            data.shape[0], config, epoch=epoch, order_gen=order_gen, device=device, optimizers=[optimizer],
+            started=started,
+        )  # fmt: skip
+        for idx in batches:
             x = data[idx].float().div_(255.0)
             x_in = corrupt(x, config.corruption, config.corruption_level, noise_gen) if denoising else x
             code = model.encoder(x_in)
@@ -184,7 +225,7 @@ def autoencoder_train(
                 if sparse:
                     sums["kl"] += float(kl) * n
                     sums["mean_activation"] += float(rho_hat.mean()) * n
-            if config.max_seconds is not None and time.perf_counter() - started >= config.max_seconds:
+            if _out_of_time(config, started):
                 out_of_time = True
                 break
         entry: dict[str, Any] = {
@@ -192,17 +233,15 @@ def autoencoder_train(
             "epochs": config.epochs,
             "loss": sums["loss"] / seen,
             "recon": sums["recon"] / seen,
-            "seconds": time.perf_counter() - epoch_start,
         }
         if sparse:
             entry.update(kl=sums["kl"] / seen, mean_activation=sums["mean_activation"] / seen)
-        if out_of_time and seen < data.shape[0]:
-            entry["partial"] = seen / data.shape[0]  # the budget ran out inside this epoch
         if not math.isfinite(entry["loss"]):
             raise FloatingPointError(f"training diverged at epoch {epoch} (loss {entry['loss']}); try a lower lr")
-        history.append(entry)
-        if on_epoch is not None:
-            on_epoch(dict(entry))
+        _epoch_record(
+            entry, seen=seen, count=data.shape[0], out_of_time=out_of_time, epoch_start=epoch_start,
+            history=history, on_epoch=on_epoch,
+        )  # fmt: skip
         if out_of_time:
             break
     return _result(model, history, config, started, images.shape[0], stopped=out_of_time and epoch < config.epochs)
@@ -234,14 +273,13 @@ def gan_train(
     out_of_time = False
     for epoch in range(1, config.epochs + 1):
         epoch_start = time.perf_counter()
-        order = torch.randperm(data.shape[0], generator=order_gen).to(device)
         sums = {"loss": 0.0, "d_loss": 0.0, "d_real": 0.0, "d_fake": 0.0}
         seen = 0
-        for start in range(0, order.shape[0], config.batch_size):
-            if config.lr_min is not None:
-                done = epoch - 1 + start / order.shape[0]
-                _lr_set([opt_g, opt_d], lr_at(config, _progress(config, done, time.perf_counter() - started)))
-            idx = order[start : start + config.batch_size]
+        batches = _epoch_batches(
+            data.shape[0], config, epoch=epoch, order_gen=order_gen, device=device, optimizers=[opt_g, opt_d],
+            started=started,
+        )  # fmt: skip
+        for idx in batches:
             if idx.shape[0] < 2:  # a last batch of one image: batch norm cannot train on a single one
                 continue
             real = data[idx].float().div_(255.0)
@@ -265,19 +303,17 @@ def gan_train(
             sums["d_loss"] += float(d_loss.detach()) * n
             sums["d_real"] += float(torch.sigmoid(d_real.detach()).sum())
             sums["d_fake"] += float(torch.sigmoid(d_fake.detach()).sum())
-            if config.max_seconds is not None and time.perf_counter() - started >= config.max_seconds:
+            if _out_of_time(config, started):
                 out_of_time = True
                 break
         entry: dict[str, Any] = {"epoch": epoch, "epochs": config.epochs}
         entry.update({key: value / seen for key, value in sums.items()})
-        entry["seconds"] = time.perf_counter() - epoch_start
-        if out_of_time and seen < data.shape[0]:
-            entry["partial"] = seen / data.shape[0]
         if not math.isfinite(entry["loss"]) or not math.isfinite(entry["d_loss"]):
             raise FloatingPointError(f"GAN training diverged at epoch {epoch}; try a lower lr")
-        history.append(entry)
-        if on_epoch is not None:
-            on_epoch(dict(entry))
+        _epoch_record(
+            entry, seen=seen, count=data.shape[0], out_of_time=out_of_time, epoch_start=epoch_start,
+            history=history, on_epoch=on_epoch,
+        )  # fmt: skip
         if out_of_time:
             break
     return _result(model, history, config, started, images.shape[0], stopped=out_of_time and epoch < config.epochs)
