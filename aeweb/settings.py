@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "apps.gallery",
     "apps.denoise",
     "apps.representations",
+    "apps.anomaly",
 ]
 
 MIDDLEWARE = [
@@ -178,6 +179,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name per choice set that several serializers share (else drf-spectacular makes up hashed names).
+    "ENUM_NAME_OVERRIDES": {
+        "RunStatusEnum": ["queued", "running", "succeeded", "failed", "cancelled"],
+        "AnomalyImageModelEnum": "apps.anomaly.ml.config.IMAGE_MODELS",
+    },
 }
 
 
@@ -217,6 +223,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 600.0,
         "options": {**_HOUSEKEEPING, "expires": 600},
     },
+    "anomaly-purge-expired": {
+        "task": "apps.anomaly.tasks.anomaly_purge",
+        "schedule": 600.0,
+        "options": {**_HOUSEKEEPING, "expires": 600},
+    },
 }
 
 # --- aeweb --------------------------------------------------------------------------------
@@ -248,6 +259,9 @@ AEWEB_THROTTLE_HEALTH = os.environ.get("AEWEB_THROTTLE_HEALTH", "120/min")  # pe
 AEWEB_UPLOAD_MAX_BYTES = env_int("AEWEB_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 AEWEB_UPLOAD_MAX_PIXELS = env_int("AEWEB_UPLOAD_MAX_PIXELS", 16_000_000)
 AEWEB_DENOISE_RETENTION_HOURS = float(os.environ.get("AEWEB_DENOISE_RETENTION_HOURS", "24"))
+# Tables and series brought to the anomaly page: their size limit and how long they (and their scores) are kept.
+AEWEB_ANOMALY_MAX_BYTES = env_int("AEWEB_ANOMALY_MAX_BYTES", 10 * 1024 * 1024)
+AEWEB_ANOMALY_RETENTION_HOURS = float(os.environ.get("AEWEB_ANOMALY_RETENTION_HOURS", "24"))
 
 LOGGING = {
     "version": 1,

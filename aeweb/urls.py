@@ -5,6 +5,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView
 
+from apps.anomaly.urls import api_urlpatterns as anomaly_api
+from apps.anomaly.urls import page_urlpatterns as anomaly_pages
 from apps.core.api_errors import bad_request, json_404, json_500, not_found
 from apps.core.docs import swagger_ui
 from apps.core.urls import api_urlpatterns, page_urlpatterns
@@ -30,13 +32,17 @@ urlpatterns = [
         DaeDemoGalleryAliasApi.as_view(),
         name="api-gallery-denoise-demo-deprecated",
     ),
-    path("api/", include(api_urlpatterns + recommender_api + gallery_api + denoise_api + representations_api)),
+    path(
+        "api/",
+        include(api_urlpatterns + recommender_api + gallery_api + denoise_api + representations_api + anomaly_api),
+    ),
     re_path(r"^api/[\s\S]*$", csrf_exempt(json_404)),  # [\s\S]: paths may hold newlines
     path("", include(page_urlpatterns)),
     path("", include((recommender_pages, "recommender"))),
     path("", include((gallery_pages, "gallery"))),
     path("", include((denoise_pages, "denoise"))),
     path("", include((representations_pages, "representations"))),
+    path("", include((anomaly_pages, "anomaly"))),
     # Generated images and results; served by Django itself so `make run` needs no proxy.
     re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
 ]

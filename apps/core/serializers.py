@@ -8,6 +8,7 @@ from django.urls import reverse
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.utils import html
 
 from apps.core import registry
 from apps.core.models import Job, JobStatus, ModelVersion
@@ -45,6 +46,16 @@ def error_responses(*codes: int) -> dict[int, type[ErrorSerializer]]:
 
 def _type_refuse(field: serializers.Field, data, expected: str) -> None:
     raise serializers.ValidationError(f"must be {expected}, not {type(data).__name__} {data!r}"[:200])
+
+
+class FormFloatField(serializers.FloatField):
+    """A number in a form: an empty value is refused like any other non-number (DRF would drop it), so the
+    field is either left out or a number, as the schema says."""
+
+    def get_value(self, dictionary):
+        if html.is_html_input(dictionary) and dictionary.get(self.field_name, None) == "":
+            return ""
+        return super().get_value(dictionary)
 
 
 class JsonIntegerField(serializers.IntegerField):

@@ -4,10 +4,9 @@ from django.urls import reverse
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
-from rest_framework.utils import html
 
 from apps.core.params import SEED_MAX
-from apps.core.serializers import JsonChoiceField, JsonFloatField, JsonIntegerField
+from apps.core.serializers import FormFloatField, JsonChoiceField, JsonFloatField, JsonIntegerField
 from apps.denoise.ml.config import DAE_DATASETS, SIGMA_MAX
 from apps.denoise.models import DenoiseRequest
 from apps.denoise.params import (
@@ -18,16 +17,6 @@ from apps.denoise.params import (
     NOISE_STD_MAX,
 )
 from apps.denoise.samples import SAMPLES
-
-
-class FormFloatField(serializers.FloatField):
-    """A number in a form: an empty value is refused like any other non-number (DRF would drop it), so the
-    field is either left out or a number, as the schema says."""
-
-    def get_value(self, dictionary):
-        if html.is_html_input(dictionary) and dictionary.get(self.field_name, None) == "":
-            return ""
-        return super().get_value(dictionary)
 
 
 class DenoiseCreateSerializer(serializers.Serializer):

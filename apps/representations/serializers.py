@@ -9,10 +9,10 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from apps.core.item_uploads import INVERT_CHOICES
 from apps.core.serializers import JsonFloatField, PageQuerySerializer, PageSerializer
 from apps.representations.ml.config import DATASETS
 from apps.representations.slots import SLOTS
-from apps.representations.uploads import INVERT_CHOICES
 
 POINT_MAX = 1e6  # a code coordinate beyond this is no point of any map
 EMBEDDING_MAX = 10_000  # the test split of Fashion-MNIST and MNIST

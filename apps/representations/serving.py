@@ -17,12 +17,12 @@ import numpy as np
 from PIL import Image
 
 from apps.core.errors import Conflict, InvalidInput, ServiceUnavailable
+from apps.core.item_uploads import image_upload_read
 from apps.core.loading import loaded_get, model_loaded
 from apps.core.ml.image_datasets import DatasetNotFoundError, dataset_load
 from apps.core.models import ModelVersion
 from apps.representations.selectors import version_abilities, version_code
 from apps.representations.slots import MAP_CODE, NO_DECODER, NO_ENCODER, slot_title, why_no_decoder, why_no_encoder
-from apps.representations.uploads import image_upload_read
 
 if TYPE_CHECKING:
     from apps.representations.ml.serving import RepresentationServing

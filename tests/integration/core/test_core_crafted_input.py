@@ -53,7 +53,12 @@ def api_schema() -> dict:
 
 def json_post_paths() -> list[str]:
     """Every POST operation of the API that takes a JSON body, its path parameters filled in."""
-    fill = {"slug": "tiny", "job_id": "3f2504e0-4f89-41d3-9a0c-0305e82c3301", "version_id": "1"}
+    fill = {
+        "slug": "tiny",
+        "job_id": "3f2504e0-4f89-41d3-9a0c-0305e82c3301",
+        "version_id": "1",
+        "run_id": "3f2504e0-4f89-41d3-9a0c-0305e82c3301",
+    }
     paths = []
     for path, operations in api_schema()["paths"].items():
         body = operations.get("post", {}).get("requestBody", {})

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from apps.core.errors import InvalidInput
-from apps.representations.uploads import image_upload_read
+from apps.core.item_uploads import image_upload_read
 from tests.integration.denoise import files
 
 LIMITS = {"max_bytes": 1_000_000, "max_pixels": 1_000_000}

@@ -1,6 +1,7 @@
 """An image to encode, checked and made into 28×28 grey levels in the web process (no torch, nothing stored).
 
-Policy (README "Representations"): PNG, JPEG, WebP, BMP, GIF or TIFF; 28×28 is taken as it is,
+Shared by the apps that take a clothing item or digit from a visitor (the representations wardrobe, the
+anomaly page). Policy (README "Representations"): PNG, JPEG, WebP, BMP, GIF or TIFF; 28×28 is taken as it is,
 a bigger image is padded to a square and resized to 28×28 (said in `notes`), a smaller one is
 refused (there is nothing to scale it up from). Colour and alpha become grey levels over white;
 when the border is light the image is inverted, because Fashion-MNIST's and MNIST's items are
