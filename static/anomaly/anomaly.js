@@ -140,8 +140,10 @@
                  scales: { x: { title: { display: true, text: "raw anomaly score" } },
                            y: { title: { display: true, text: "rows" } } } },
     });
-    function thresholdSet() {
-      const value = sorted[Number(slider.value)];
+    const byScore = $("table-score-threshold");
+    function thresholdSet(given) {
+      const value = given === undefined ? sorted[Number(slider.value)] : given;
+      if (given === undefined) byScore.value = value.toPrecision(4);
       const share = shareAt(sorted, value);
       $("table-share").textContent = `${(100 * share).toFixed(1)} % (≈ ${Math.round(share * run.rows).toLocaleString()} rows)`;
       $("table-threshold-note").textContent = `Rows scoring ${value.toPrecision(4)} or more are flagged.`;
@@ -151,7 +153,14 @@
         tr.classList.toggle("flagged", Number(tr.dataset.raw) >= value);
       });
     }
-    slider.oninput = thresholdSet;
+    slider.oninput = () => thresholdSet();
+    byScore.onchange = () => {
+      const value = Number(byScore.value);
+      if (!Number.isFinite(value)) return;
+      const at = sorted.findIndex((x) => x >= value);
+      slider.value = String(at < 0 ? sorted.length - 1 : at);
+      thresholdSet(value);
+    };
     const top = $("table-top");
     tableFill(top, ["row", "score", "columns that drove it"], []);
     run.top.forEach((t) => {

@@ -30,6 +30,18 @@ def test_tables_tab_example_threshold_and_download(live_server, browser, celery_
     page.click("nav >> text=Anomalies")
     page.wait_for_url("**/anomaly/")
     assert page.locator("#tables").is_visible() and not page.locator("#series").is_visible()
+    # A file that is not a table is refused on the spot, naming the problem; nothing is queued.
+    page.set_input_files("#table-form [name=file]", files=[{"name": "photo.csv", "mimeType": "text/csv",
+                                                           "buffer": bytes(range(256)) * 4}])  # fmt: skip
+    page.click("#table-form button[type=submit]")
+    page.wait_for_function("() => document.getElementById('table-error').textContent.length > 0")
+    assert "file" in page.locator("#table-error").inner_text()
+    assert page.locator("#table-progress job-progress").count() == 0
+    assert watched.errors == [
+        "console: Failed to load resource: the server responded with a status of 400 (Bad Request)"
+    ]
+    watched.errors.clear()  # Chromium logs the refused request; that one was expected
+    page.set_input_files("#table-form [name=file]", files=[])
     page.click("#table-example")
     page.wait_for_selector("#table-result:not([hidden])", timeout=240_000)
     assert "569 rows" in page.locator("#table-summary").inner_text()
@@ -45,6 +57,10 @@ def test_tables_tab_example_threshold_and_download(live_server, browser, celery_
     after = page.locator("#table-share").inner_text()
     assert after != before and after.startswith("1.")  # the top 6 of 569 rows: about 1 %
     assert page.locator("#table-top tr.flagged").count() == 6 != flagged_before
+    page.fill("#table-score-threshold", "1e9")  # by score: above every row
+    page.dispatch_event("#table-score-threshold", "change")
+    assert page.locator("#table-share").inner_text().startswith("0.0 %")
+    assert page.locator("#table-top tr.flagged").count() == 0
     assert page.locator("#table-download").get_attribute("href").startswith("/media/anomaly/")
     watched.check("anomaly-tables")
     # The result's address shows it again after a reload.

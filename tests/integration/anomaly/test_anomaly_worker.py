@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.management import call_command
 
 from apps.anomaly.models import AnomalyRun
+from apps.core.artifacts import artifact_path
 from apps.core.models import ModelVersion
 from tests.conftest import DATA_DIR, job_wait
 
@@ -141,3 +142,18 @@ def test_one_class_images_train_and_score_with_a_heat_map(celery_worker, api_cli
     job = job_wait(response.json()["id"], timeout=60)
     assert job.status == "succeeded" and job.result["score"] == pytest.approx(scores[sneaker]["score"], rel=1e-4)
     assert AnomalyRun.objects.count() == 0
+
+
+def test_train_anomaly_on_a_shipped_series_registers_its_figures(capsys):
+    call_command(
+        "train", "anomaly", "--dataset", "yahoo", "--model", "conv", "--set", "seconds=3", "--set", "window=12",
+        "--sync",
+    )  # fmt: skip
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    version = ModelVersion.objects.get(id=result["model_version"])
+    assert version.kind == "anomaly" and version.dataset == "yahoo" and version.slot == "conv"
+    assert version.metrics["window"] == 12 and 0.5 < version.metrics["roc_auc"] <= 1
+    assert set(version.baselines) == {"matrix_profile", "sub_iforest", "sub_pca"}
+    assert set(version.artifacts) == {"model", "scores"} and "reproduce: manage.py train anomaly" in version.card
+    with np.load(artifact_path(version.artifacts["scores"]["path"])) as arrays:
+        assert arrays["scores"].shape == arrays["values"].shape == (1000,) and arrays["labels"].sum() == 7
