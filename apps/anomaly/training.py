@@ -11,6 +11,7 @@ each baseline).
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -18,6 +19,8 @@ from django.conf import settings
 
 from apps.anomaly.ml.config import IMAGE_DATASETS, ImageTrainConfig, SeriesTrainConfig
 from apps.anomaly.slots import ANOMALY_KIND, TRAINING, detector_title
+from apps.anomaly.worker import torch_bytes
+from apps.core.ml.files import npz_write
 from apps.core.training import TrainingRun
 
 EXAMPLES = 8  # test images shown per class and end (most normal, most anomalous)
@@ -113,7 +116,7 @@ def _images_train(run: TrainingRun) -> dict:
     run.progress(0.95, "Saving the models")
     artifacts = {
         "detectors": run.artifact_write("detectors.pt", lambda path: detectors_save(path, detectors)),
-        "examples": run.artifact_write("examples.npz", lambda path: _npz_write(path, examples)),
+        "examples": run.artifact_write("examples.npz", lambda path: npz_write(path, examples)),
     }
     card = (
         f"one-class {detector_title(config.model)} per class on {run.dataset}, {config.seconds:g} s per class; "
@@ -147,8 +150,8 @@ def _series_train(run: TrainingRun) -> dict:
     }
     run.progress(0.97, "Saving the model")
     artifacts = {
-        "model": run.artifact_write("model.pt", lambda path: _torch_save(path, result.model.state())),
-        "scores": run.artifact_write("scores.npz", lambda path: _npz_write(path, arrays)),
+        "model": run.artifact_write("model.pt", lambda path: Path(path).write_bytes(torch_bytes(result.model.state()))),
+        "scores": run.artifact_write("scores.npz", lambda path: npz_write(path, arrays)),
     }
     metrics = {**result.metrics, "threshold": result.threshold.value, "flagged_ranges": len(result.ranges)}
     figures = ", ".join(f"{k} {v:.3f}" for k, v in result.metrics.items() if k in ("roc_auc", "vus_pr"))
@@ -169,8 +172,3 @@ def _torch_save(path, state: dict) -> None:
 
     with open(path, "wb") as handle:
         torch.save(state, handle)
-
-
-def _npz_write(path, arrays: dict[str, np.ndarray]) -> None:
-    with open(path, "wb") as handle:
-        np.savez(handle, **arrays)

@@ -28,7 +28,7 @@ def _media(relpath: str) -> Path:
     return Path(settings.MEDIA_ROOT) / relpath
 
 
-def _torch_dump(state: dict) -> bytes:
+def torch_bytes(state: dict) -> bytes:
     import torch
 
     buffer = io.BytesIO()
@@ -84,7 +84,7 @@ def table_fit_job(job, reporter) -> dict:
         "threshold": result.threshold.value,
         "feature_columns": list(result.encoder.feature_columns_),
     }
-    atomic_write(_media(f"{run.folder}/model.pt"), _torch_dump(model))
+    atomic_write(_media(f"{run.folder}/model.pt"), torch_bytes(model))
     run.scores, run.model = f"{run.folder}/scores.csv", f"{run.folder}/model.pt"
     run.summary = {
         "done": True,

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 from django.conf import settings
 
+from apps.core.ml.files import npz_write
 from apps.core.ml.image_datasets import dataset_load
 from apps.core.training import TrainingRun
 from apps.representations.slots import REPRESENTATION_KIND, TRAINING
@@ -192,7 +193,7 @@ def representation_train_job(job, reporter) -> dict:
             "labels": np.asarray(test_labels, np.int64),
             "indices": np.arange(len(test_images), dtype=np.int64),
         }
-        artifacts["embedding"] = run.artifact_write("embedding.npz", lambda path: _npz_write(path, embedding))
+        artifacts["embedding"] = run.artifact_write("embedding.npz", lambda path: npz_write(path, embedding))
     extras: dict[str, np.ndarray] = {}
     if config.model in GENERATIVE:
         extras["samples"] = to_uint8(estimator.sample(SAMPLE_GRID, seed=config.seed))
@@ -202,7 +203,7 @@ def representation_train_job(job, reporter) -> dict:
             extras["filters"] = filters_image(first.weight.detach().cpu().numpy())
         extras["activations"] = np.asarray(codes, np.float64).mean(axis=0).astype(np.float32)
     if extras:
-        artifacts["samples"] = run.artifact_write("samples.npz", lambda path: _npz_write(path, extras))
+        artifacts["samples"] = run.artifact_write("samples.npz", lambda path: npz_write(path, extras))
 
     return run.register(
         kind=REPRESENTATION_KIND,
@@ -214,7 +215,3 @@ def representation_train_job(job, reporter) -> dict:
         history=result.history,
     )
 
-
-def _npz_write(path, arrays: dict[str, np.ndarray]) -> None:
-    with open(path, "wb") as handle:
-        np.savez(handle, **arrays)

@@ -70,3 +70,11 @@ def _fsync_dir(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def npz_write(path: str | Path, arrays: dict) -> None:
+    """Arrays into `path` as .npz, whatever its suffix (np.savez given a name appends ".npz" to a temporary one)."""
+    import numpy as np
+
+    with open(path, "wb") as handle:
+        np.savez(handle, **arrays)
