@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.anomaly import selectors, services
+from apps.anomaly.ml.config import SERIES_DEFAULT
 from apps.anomaly.models import AnomalyRun
 from apps.anomaly.serializers import (
     ImageResultsSerializer,
@@ -119,7 +120,7 @@ class SeriesCreateApi(_UploadApi):
             series=data.get("series", ""),
             column=data.get("column", ""),
             label_column=data.get("label_column", ""),
-            model=data.get("model", "gru"),
+            model=data.get("model", SERIES_DEFAULT),
             window=data.get("window"),
             contamination=data.get("contamination"),
             user=request.user,

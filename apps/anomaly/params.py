@@ -8,6 +8,7 @@ from apps.anomaly.ml.config import (
     IMAGE_DATASETS,
     IMAGE_MODELS,
     SERIES_DATASETS,
+    SERIES_DEFAULT,
     SERIES_MODELS,
     ImageTrainConfig,
     SeriesTrainConfig,
@@ -31,7 +32,7 @@ def _config_check(dataset: str, model: str, settings: dict[str, Any]) -> object:
 def training_params_validate(params: dict) -> dict:
     """{"dataset", "model", "config"} for `train anomaly`, with defaults; InvalidInput naming the setting."""
     dataset = str(params.get("dataset") or "").lower()
-    default_model = "gru" if dataset in SERIES_DATASETS else "conv"
+    default_model = SERIES_DEFAULT if dataset in SERIES_DATASETS else "conv"
     try:
         return training_params_check(
             params,

@@ -6,7 +6,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from apps.anomaly.ml.config import IMAGE_DATASETS, IMAGE_MODELS, SERIES_MODELS
+from apps.anomaly.ml.config import IMAGE_DATASETS, IMAGE_MODELS, SERIES_DEFAULT, SERIES_MODELS
 from apps.anomaly.models import AnomalyRun
 from apps.anomaly.slots import TABLE_EXAMPLES
 from apps.core.models import JobStatus  # noqa: E402
@@ -65,7 +65,7 @@ class SeriesCreateSerializer(serializers.Serializer):
     column = serializers.CharField(required=False, allow_blank=True, help_text="the column of values (default: "
                                    "the first numeric one)")  # fmt: skip
     label_column = serializers.CharField(required=False, allow_blank=True, help_text="1 marks anomalous points")
-    model = serializers.ChoiceField(choices=list(SERIES_MODELS), required=False, default="gru")
+    model = serializers.ChoiceField(choices=list(SERIES_MODELS), required=False, default=SERIES_DEFAULT)
     window = serializers.IntegerField(required=False, min_value=4, max_value=1000, help_text="default: the period")
     contamination = FormFloatField(required=False, min_value=0.0001, max_value=0.4999)
 

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from apps.anomaly import selectors
 from apps.anomaly.examples import example_csv
-from apps.anomaly.ml.config import SeriesTrainConfig, TableFitConfig
+from apps.anomaly.ml.config import SERIES_DEFAULT, SeriesTrainConfig, TableFitConfig
 from apps.anomaly.ml.series_data import SeriesError, series_available, series_load, series_parse
 from apps.anomaly.ml.table_data import TableError, table_parse, table_plan
 from apps.anomaly.models import MEDIA, AnomalyRun, run_folder
@@ -99,7 +99,7 @@ def series_run_create(
     series: str = "",
     column: str = "",
     label_column: str = "",
-    model: str = "gru",
+    model: str = SERIES_DEFAULT,
     window: int | None = None,
     contamination: float | None = None,
     seconds: float | None = None,

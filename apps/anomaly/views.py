@@ -10,7 +10,7 @@ from django.shortcuts import render
 from django.views.decorators.csrf import ensure_csrf_cookie
 
 from apps.anomaly import selectors
-from apps.anomaly.ml.config import IMAGE_DATASETS, SERIES_MODELS
+from apps.anomaly.ml.config import IMAGE_DATASETS, SERIES_DEFAULT, SERIES_MODELS
 from apps.anomaly.ml.series_data import SHIPPED, series_available
 from apps.anomaly.slots import TABLE_EXAMPLES, detector_title
 
@@ -65,7 +65,9 @@ def index_page(request):
         {
             "example_title": TABLE_EXAMPLES["breast-cancer"],
             "shipped": shipped,
-            "series_models": [(m, detector_title(m, series=True)) for m in SERIES_MODELS],
+            "series_models": [
+                (m, detector_title(m, series=True)) for m in sorted(SERIES_MODELS, key=lambda m: m != SERIES_DEFAULT)
+            ],
             "results": results,
             "dataset": dataset,
             "image_examples": _examples(dataset),

@@ -54,9 +54,9 @@ EpochCallback = Callable[[int, float, float], None]  # (epoch, fraction of train
 # Options of each model with their defaults; `OneClassAutoencoder(**options)` overrides them.
 DEFAULTS: dict[str, dict[str, Any]] = {
     "conv": {"code": 32, "width": 32, "batch_size": 128, "lr": 2e-3, "lr_min": 1e-5, "members": 1,
-             "latent_weight": 1.5, "neighbours": 5, "mask": 0.0},
+             "latent_weight": 2.0, "neighbours": 5, "mask": 0.0},
     "dae": {"code": 32, "width": 32, "batch_size": 128, "lr": 2e-3, "lr_min": 1e-5, "members": 1,
-            "latent_weight": 1.5, "neighbours": 5, "mask": 0.25},
+            "latent_weight": 2.0, "neighbours": 5, "mask": 0.25},
     "vae": {"code": 16, "width": 32, "hidden": 256, "batch_size": 128, "lr": 2e-3, "lr_min": 1e-5, "members": 1,
             "samples": 4, "score": "elbo"},
 }  # fmt: skip
@@ -135,7 +135,7 @@ def network_train(
     noise_gen = torch.Generator(device=device).manual_seed(seed + 1)
     count, batch = data.shape[0], int(options["batch_size"])
     planned = epochs if epochs is not None else EPOCHS_MAX
-    started = time.perf_counter()
+    started = batch_started = time.perf_counter()
     epoch = 0
     while epoch < planned:
         lr = options["lr_min"] + (options["lr"] - options["lr_min"]) * 0.5 * (1 + math.cos(math.pi * epoch / planned))
@@ -153,9 +153,12 @@ def network_train(
             optimizer.step()
             total += float(loss.detach()) * idx.shape[0]
             seen += idx.shape[0]
-            if seconds is not None and time.perf_counter() - started >= seconds:
+            now = time.perf_counter()
+            # Stop when the next batch would end past the budget (the budget is a promise, not a start line).
+            if seconds is not None and now - started + (now - batch_started) >= seconds:
                 out_of_time = True
                 break
+            batch_started = now
         epoch += 1
         mean_loss = total / max(seen, 1)
         if not math.isfinite(mean_loss):

@@ -287,6 +287,10 @@ def _column_plan(name: str, cells: list[str], *, chosen: bool) -> ColumnPlan:
         plan.role = "numeric"
         plan.note = "; ".join(notes) if notes else "numeric"
         return plan
+    if numeric_share >= 0.5 and distinct > MAX_CATEGORIES:
+        plan.note = (f"mixed: {100 * numeric_share:.0f} % numbers, {100 * (1 - numeric_share):.0f} % text "
+                     f"({_quoted(list(p.texts))}): ignored; fix the text values to use it")  # fmt: skip
+        return plan
     # Text. Categories must repeat (on average more than twice each) to say anything about what is normal.
     if distinct <= MAX_CATEGORIES and distinct * 2 <= known:
         plan.role = "categorical"

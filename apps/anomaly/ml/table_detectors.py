@@ -10,9 +10,17 @@ scikit-learn's `score_samples` sign), so our detectors and the PyOD baselines sw
 Why an ensemble (RandNet, Chen et al. 2017; feature bagging, Lazarevic & Kumar 2005): one autoencoder
 trained on a table that holds its own anomalies is unstable — its score ranking swings with the seed and
 with how long it trains. Many small members, each seeing a random subset of the features, trained at once
-as one batched model (a `bmm` per layer, so 16 members cost about what one does on a CPU), early-stopped on
-held-out training rows, and combined by the median of their standardized errors, rank rows far more
-stably. One default configuration for every table: no per-data-set tuning (it is checked on unseen sets).
+as one batched model (a `bmm` per layer, so 16 members cost about what one does on a CPU), each keeping its
+weights of lowest loss on held-out training rows, rank rows far more stably.
+
+The score of a row, per member: its reconstruction error plus half the squared Mahalanobis distance of its
+code from the training rows' codes, each standardized by its median and MAD on the training rows; then the
+mean over members. Why the latent part: an autoencoder with ReLUs extrapolates, so a row far out along the
+directions the data varies in (the thyroid or pendigits anomalies) is rebuilt well; its code, though, is far
+from every training code. Measured on the 14 ADBench sets (3 seeds): reconstruction alone, median over
+members 0.792 mean ROC-AUC, mean over members 0.816, plus the latent half 0.830, and with up to 600 rather
+than 200 epochs (small tables are one batch an epoch) 0.841; Isolation Forest 0.821 in the same protocol.
+One default configuration for every table: no per-data-set tuning (it is checked on unseen sets).
 
 Inputs are standardized inside (mean/std of the training rows, 1 for constant features) and clipped, so
 any finite input gives finite scores, constant columns included. Workers and benchmarks only (torch).
@@ -33,7 +41,7 @@ from torch import nn
 DETECTORS = ("ae", "vae")
 EpochCallback = Callable[[int, float, float], None]
 CLIP = 1e3  # standardized inputs beyond ±CLIP carry no more information and could overflow float32 squares
-BATCH_SCORE = 4096
+SCORE_CELLS = 8_000_000  # members × rows × features per scoring batch: about 32 MB per float32 intermediate
 _ARRAYS = ("mean_", "std_", "masks_", "member_center_", "member_scale_", "latent_center_", "latent_scale_",
            "code_mean_", "code_precision_", "feature_scale_", "train_scores_")  # fmt: skip
 
@@ -46,16 +54,16 @@ class DetectorOptions:
     feature_share: float = 0.5  # each member sees a random share in [feature_share, 1) of the features
     hidden: float = 2.0  # hidden width = hidden × input features (min 8, max 256)
     code: float = 0.25  # bottleneck = code × input features (min 2, max 32)
-    max_epochs: int = 200  # when `epochs` is not given; early stopping usually ends training first
+    max_epochs: int = 600  # when `epochs` is not given; small tables need many (200: 0.830 mean ROC-AUC, 600: 0.841)
     patience: int = 10  # epochs without a better held-out loss before training stops
     stop: str = "all"  # stop when every member's held-out loss ("all") or their mean ("mean") stopped improving
-    val_share: float = 0.2  # training rows held out for early stopping
-    batch: int = 128
+    val_share: float = 0.2  # training rows held out: each member keeps its weights of lowest held-out loss
+    batch: int = 256
     lr: float = 1e-3
     weight_decay: float = 1e-5
     noise: float = 0.0  # Gaussian input noise (denoising) in standardized units
     dropout: float = 0.0
-    beta: float = 1.0  # VAE: weight of the KL term
+    beta: float = 0.1  # VAE: weight of the KL term (a β-VAE: 0.1 ranked rows better than 1 on the 14 sets)
     combine: str = "mean"  # how members' standardized scores are combined: mean or median
     latent: float = 0.5  # weight of the latent (Mahalanobis) distance beside the reconstruction error
     activation: str = "relu"  # hidden layers: relu or tanh
@@ -214,7 +222,8 @@ class TableAutoencoder:
                         kept.copy_(torch.where(improved.view(shape), param.detach(), kept))
                 val_mean = float(val.mean())
                 best_mean, stale_mean = (val_mean, 0) if val_mean < best_mean else (best_mean, stale_mean + 1)
-                reserve = 1.5 * (time.perf_counter() - val_started) * n / n_val
+                # the final pass costs about 3 held-out passes per held-out share; one more for the last epoch
+                reserve = (time.perf_counter() - val_started) * (1.0 + 3.0 * n / n_val) + 0.02 * self.seconds
             elapsed = time.perf_counter() - started
             if self.on_epoch is not None:
                 self.on_epoch(epoch, min(1.0, max(epoch / max_epochs, elapsed / max(self.seconds, 1e-9))),
@@ -257,12 +266,16 @@ class TableAutoencoder:
     def _member_losses_eval(self, model: _Ensemble, batch: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
         model.eval()
         total = torch.zeros(masks.shape[0], device=batch.device)
-        for start in range(0, batch.shape[0], BATCH_SCORE):
-            part = batch[start : start + BATCH_SCORE]
+        rows = self._score_rows()
+        for start in range(0, batch.shape[0], rows):
+            part = batch[start : start + rows]
             total += self._member_losses(model, part, part, masks, sample=False) * part.shape[0]
         return total / max(1, batch.shape[0])
 
     # ----- scoring -----
+    def _score_rows(self) -> int:
+        return max(64, min(4096, SCORE_CELLS // (self.options_.members * max(1, self.masks_.shape[1]))))
+
     def _standardize(self, X: np.ndarray) -> np.ndarray:
         return np.clip((X - self.mean_) / self.std_, -CLIP, CLIP).astype(np.float32)
 
@@ -280,8 +293,9 @@ class TableAutoencoder:
         member = np.zeros((self.masks_.shape[0], Z.shape[0]), dtype=np.float64)
         feature = np.zeros(Z.shape, dtype=np.float64)
         codes = []
-        for start in range(0, Z.shape[0], BATCH_SCORE):
-            batch = torch.from_numpy(Z[start : start + BATCH_SCORE]).to(device)
+        rows = self._score_rows()
+        for start in range(0, Z.shape[0], rows):
+            batch = torch.from_numpy(Z[start : start + rows]).to(device)
             out, _kl, code = model(batch.unsqueeze(0) * masks)
             squared = (out - batch.unsqueeze(0)) ** 2 * masks
             stop = start + batch.shape[0]

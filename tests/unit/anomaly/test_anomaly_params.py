@@ -12,7 +12,7 @@ from apps.core.ml.config import ConfigError
 
 def test_defaults_follow_the_data_set():
     assert training_params_validate({}) == {"dataset": "fashion-mnist", "model": "conv", "config": {}}
-    assert training_params_validate({"dataset": "ucr-135"})["model"] == "gru"
+    assert training_params_validate({"dataset": "ucr-135"})["model"] == "conv"
     params = training_params_validate({"dataset": "mnist", "model": "vae", "config": {"seconds": "20"}})
     assert params["model"] == "vae" and params["config"] == {"seconds": "20"}
 
