@@ -162,39 +162,22 @@ def ranges_from_flags(flags: np.ndarray) -> list[tuple[int, int]]:
     return [(int(start), int(end)) for start, end in zip(edges[::2], edges[1::2], strict=True)]
 
 
-def _average_ranks(values: np.ndarray) -> np.ndarray:
-    order = np.argsort(values, kind="mergesort")
-    ranks = np.empty(values.size, dtype=np.float64)
-    sorted_values = values[order]
-    boundaries = np.flatnonzero(np.diff(sorted_values)) + 1
-    starts = np.concatenate([[0], boundaries])
-    ends = np.concatenate([boundaries, [values.size]])
-    for start, end in zip(starts, ends, strict=True):
-        ranks[order[start:end]] = (start + end + 1) / 2.0  # 1-based mean rank of a tie group
-    return ranks
-
-
 def scores_metrics(labels: np.ndarray, scores: np.ndarray) -> dict[str, float | None]:
-    """{"roc_auc", "average_precision"} of anomaly scores against labels (1 = anomaly), ties handled as
-    scikit-learn does; None where a metric is undefined (only one class in the labels)."""
+    """{"roc_auc", "average_precision"} of anomaly scores against labels (1 = anomaly), scikit-learn's; None where a
+    metric is undefined (only one class in the labels). NaN ranks lowest and ±inf at the ends: only order matters."""
+    from sklearn.metrics import average_precision_score, roc_auc_score
+
     labels = np.asarray(labels).ravel().astype(bool)
     scores = np.asarray(scores, dtype=np.float64).ravel()
     if labels.size != scores.size:
         raise ValueError("labels and scores differ in length")
-    positives, negatives = int(labels.sum()), int((~labels).sum())
-    if positives == 0 or negatives == 0:
+    if labels.all() or not labels.any():
         return {"roc_auc": None, "average_precision": None}
     finite = np.isfinite(scores)
-    if not finite.all():  # NaN ranks lowest, ±inf at the ends: only the order matters here
+    if not finite.all():
         low, high = (scores[finite].min(), scores[finite].max()) if finite.any() else (0.0, 0.0)
         scores = np.where(np.isnan(scores), low - 2.0, np.clip(scores, low - 1.0, high + 1.0))
-    ranks = _average_ranks(scores)
-    auc = (ranks[labels].sum() - positives * (positives + 1) / 2.0) / (positives * negatives)
-    # Average precision: precision at each distinct threshold, weighted by the recall it adds (sklearn's rule).
-    order = np.argsort(-scores, kind="mergesort")
-    sorted_scores, sorted_labels = scores[order], labels[order]
-    last_of_group = np.concatenate([np.flatnonzero(np.diff(sorted_scores)), [scores.size - 1]])
-    true_pos = np.cumsum(sorted_labels)[last_of_group]
-    precision = true_pos / (last_of_group + 1)
-    recall_gain = np.diff(np.concatenate([[0], true_pos])) / positives
-    return {"roc_auc": float(auc), "average_precision": float(np.sum(precision * recall_gain))}
+    return {
+        "roc_auc": float(roc_auc_score(labels, scores)),
+        "average_precision": float(average_precision_score(labels, scores)),
+    }

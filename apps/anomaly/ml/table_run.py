@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from .config import TableFitConfig
-from .scores import Threshold, contributions, histogram, scores_calibrate, threshold_choose
+from .scores import Threshold, contributions, histogram, scores_calibrate, scores_metrics, threshold_choose
 from .table_baselines import table_baseline
 from .table_data import ColumnPlan, Table, TableEncoder
 from .table_detectors import TableAutoencoder
@@ -37,17 +37,6 @@ class TableResult:
     top: list[dict[str, Any]]
     detectors: dict[str, dict[str, Any]] = field(default_factory=dict)  # every detector's figures
     metrics: dict[str, Any] = field(default_factory=dict)  # the served detector's, with labels
-
-
-def _label_metrics(labels: np.ndarray | None, scores: np.ndarray) -> dict[str, float]:
-    if labels is None or len(np.unique(labels)) < 2:
-        return {}
-    from sklearn.metrics import average_precision_score, roc_auc_score
-
-    return {
-        "roc_auc": float(roc_auc_score(labels, scores)),
-        "average_precision": float(average_precision_score(labels, scores)),
-    }
 
 
 def table_detect(
@@ -84,7 +73,9 @@ def table_detect(
             detector = table_baseline(name, seed=config.seed)
         detector.fit(X)
         scores = np.asarray(detector.score_samples(X), np.float64)
-        figures[name] = {"seconds": round(time.perf_counter() - began, 3), **_label_metrics(labels, scores)}
+        figures[name] = {"seconds": round(time.perf_counter() - began, 3)}
+        if labels is not None:
+            figures[name].update(scores_metrics(labels, scores))
         if ours and served is None:
             served = (name, detector, scores)
     assert served is not None, "TableFitConfig requires at least one of our detectors"

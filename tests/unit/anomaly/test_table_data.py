@@ -129,6 +129,12 @@ def test_plan_roles_and_notes():
     assert plans["label"].role == "label" and "'yes' = anomaly" in plans["label"].note
 
 
+def test_plan_ignores_a_column_of_numbers_and_much_text_with_a_note():
+    rows = [[i % 7, f"{i}.5" if i % 3 else f"t{i}"] for i in range(60)]
+    plans = plans_by_name(table_plan(table_parse(csv_bytes(["a", "mixed"], rows))))
+    assert plans["mixed"].role == "ignored" and plans["mixed"].note.startswith("mixed: 67 % numbers, 33 % text")
+
+
 def test_plan_with_chosen_columns_and_errors():
     table = mixed_table()
     plans = plans_by_name(table_plan(table, columns=["a", "id"]))

@@ -107,3 +107,27 @@ def test_baselines_score_the_outlier_higher(name):
     assert scores[0] > scores[1:].max()
     with pytest.raises(ValueError):
         table_baseline("lof")
+
+
+def test_csv_to_contributions_end_to_end():
+    from apps.anomaly.ml.scores import contributions, scores_calibrate, threshold_choose
+    from apps.anomaly.ml.table_data import TableEncoder, table_parse, table_plan
+
+    rng = np.random.default_rng(8)
+    rows = []
+    for _ in range(200):
+        x, z = rng.uniform(-1.5, 1.5, size=2)  # bounded: no row is extreme along the data's own directions
+        colour = "red" if x > 0 else "blue"  # the category follows x
+        rows.append(f"{x:.4f},{2 * x + 0.05 * rng.normal():.4f},{z:.4f},{colour}")
+    rows[17] = "1.0,-2.0,0.1,red"  # y contradicts x (x says y ≈ 2), each value ordinary on its own
+    table = table_parse(("x,y,z,colour\n" + "\n".join(rows)).encode())
+    encoder = TableEncoder().fit(table, table_plan(table))
+    X = encoder.transform(table)
+    detector = TableAutoencoder("ae", seed=0, members=4, epochs=1000, seconds=120).fit(X)  # 160 rows: 1 step an epoch
+    scores = detector.score_samples(X)
+    assert scores.argmax() == 17
+    columns, shares = contributions(detector.feature_errors(X), encoder.feature_columns_)
+    assert columns == ["x", "y", "z", "colour"] and set(np.argsort(shares[17])[-2:]) >= {columns.index("y")}
+    calibrated = scores_calibrate(detector.train_scores_, scores)
+    assert calibrated[17] == 1.0 and (calibrated >= 0).all()
+    assert threshold_choose(scores).flags(scores)[17]
