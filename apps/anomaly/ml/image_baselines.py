@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from apps.representations.ml.baselines import PcaRepresentation, images_flat
+from apps.core.ml.image_pca import PcaRepresentation, images_flat
 
 BASELINES = ("pca", "iforest", "ocsvm", "kde")
 PCA_COMPONENTS = 32

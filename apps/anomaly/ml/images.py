@@ -36,11 +36,11 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from apps.core.ml.corruption import corrupt, denormals_flush
+from apps.core.ml.image_pca import images_flat
 from apps.core.ml.vae.bounds import bernoulli_nll, gaussian_kl
 from apps.core.ml.vae.config import VaeConfig
 from apps.core.ml.vae.models import ConvVae, randn, vae_build
-from apps.representations.ml.baselines import images_flat
-from apps.representations.ml.train import corrupt, denormals_flush
 
 MODELS = ("conv", "vae", "dae")
 SIDE = 28
