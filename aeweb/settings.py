@@ -181,7 +181,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # One name per choice set that several serializers share (else drf-spectacular makes up hashed names).
     "ENUM_NAME_OVERRIDES": {
-        "RunStatusEnum": ["queued", "running", "succeeded", "failed", "cancelled"],
+        "JobStateStatusEnum": ["queued", "running", "succeeded", "failed", "cancelled"],
         "AnomalyImageModelEnum": "apps.anomaly.ml.config.IMAGE_MODELS",
     },
 }

@@ -9,10 +9,7 @@ from rest_framework import serializers
 from apps.anomaly.ml.config import IMAGE_DATASETS, IMAGE_MODELS, SERIES_DEFAULT, SERIES_MODELS
 from apps.anomaly.models import AnomalyRun
 from apps.anomaly.slots import TABLE_EXAMPLES
-from apps.core.models import JobStatus  # noqa: E402
-from apps.core.serializers import FormFloatField, JsonChoiceField, JsonIntegerField
-
-STATUSES = list(JobStatus.values)
+from apps.core.serializers import FormFloatField, JobStateSerializer, JsonChoiceField, JsonIntegerField
 
 
 @extend_schema_field({"type": "array", "items": {"type": "string"}, "description": "column names"})
@@ -99,30 +96,13 @@ class ImageScoreJsonSerializer(serializers.Serializer):
     test_index = JsonIntegerField(min_value=0, max_value=9999)
 
 
-class RunSerializer(serializers.ModelSerializer):
-    status = serializers.SerializerMethodField()
-    progress = serializers.SerializerMethodField()
-    message = serializers.SerializerMethodField()
-    error = serializers.SerializerMethodField()
-    job = serializers.UUIDField(source="job_id", read_only=True, allow_null=True)
+class RunSerializer(JobStateSerializer):
+    job_missing = "the job of this run was deleted"
     url = serializers.SerializerMethodField()
     scores_url = serializers.SerializerMethodField()
     threshold = serializers.SerializerMethodField()
     metrics = serializers.SerializerMethodField()
     baselines = serializers.SerializerMethodField()
-
-    @extend_schema_field(serializers.ChoiceField(choices=STATUSES))
-    def get_status(self, obj: AnomalyRun) -> str:
-        return obj.job.status if obj.job else "failed"
-
-    def get_progress(self, obj: AnomalyRun) -> float:
-        return obj.job.progress if obj.job else 0.0
-
-    def get_message(self, obj: AnomalyRun) -> str:
-        return obj.job.message if obj.job else ""
-
-    def get_error(self, obj: AnomalyRun) -> str:
-        return obj.job.error if obj.job else "the job of this run was deleted"
 
     def get_url(self, obj: AnomalyRun) -> str:
         name = "api-anomaly-table" if obj.kind == AnomalyRun.TABLE else "api-anomaly-series"

@@ -155,6 +155,31 @@ class PageSerializer(serializers.Serializer):
     previous = serializers.IntegerField(allow_null=True)
 
 
+class JobStateSerializer(serializers.ModelSerializer):
+    """`status`, `progress`, `message`, `error` and `job` of a row whose work runs as a job (a denoising request, an
+    anomaly run): its job's, or "failed" once the job row is gone. Subclasses add their Meta."""
+
+    status = serializers.SerializerMethodField()
+    progress = serializers.SerializerMethodField()
+    message = serializers.SerializerMethodField()
+    error = serializers.SerializerMethodField()
+    job = serializers.UUIDField(source="job_id", read_only=True, allow_null=True)
+    job_missing = "the job of this request was deleted"
+
+    @extend_schema_field(serializers.ChoiceField(choices=list(JobStatus.values)))
+    def get_status(self, obj) -> str:
+        return obj.job.status if obj.job else JobStatus.FAILED.value
+
+    def get_progress(self, obj) -> float:
+        return obj.job.progress if obj.job else 0.0
+
+    def get_message(self, obj) -> str:
+        return obj.job.message if obj.job else ""
+
+    def get_error(self, obj) -> str:
+        return obj.job.error if obj.job else self.job_missing
+
+
 class JobSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
     eta_seconds = serializers.SerializerMethodField()

@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.core.params import SEED_MAX
-from apps.core.serializers import FormFloatField, JsonChoiceField, JsonFloatField, JsonIntegerField
+from apps.core.serializers import FormFloatField, JobStateSerializer, JsonChoiceField, JsonFloatField, JsonIntegerField
 from apps.denoise.ml.config import DAE_DATASETS, SIGMA_MAX
 from apps.denoise.models import DenoiseRequest
 from apps.denoise.params import (
@@ -86,12 +86,7 @@ class DenoiseModelSerializer(serializers.Serializer):
     dataset = serializers.CharField()
 
 
-class DenoiseRequestSerializer(serializers.ModelSerializer):
-    status = serializers.SerializerMethodField()
-    progress = serializers.SerializerMethodField()
-    message = serializers.SerializerMethodField()
-    error = serializers.SerializerMethodField()
-    job = serializers.UUIDField(source="job_id", read_only=True, allow_null=True)
+class DenoiseRequestSerializer(JobStateSerializer):
     url = serializers.SerializerMethodField()
     page_url = serializers.SerializerMethodField()
     input_url = serializers.SerializerMethodField()
@@ -109,19 +104,6 @@ class DenoiseRequestSerializer(serializers.ModelSerializer):
             "created_at", "expires_at",
         ]  # fmt: skip
         read_only_fields = fields
-
-    @extend_schema_field(serializers.ChoiceField(choices=["queued", "running", "succeeded", "failed", "cancelled"]))
-    def get_status(self, obj: DenoiseRequest) -> str:
-        return obj.job.status if obj.job else "failed"
-
-    def get_progress(self, obj: DenoiseRequest) -> float:
-        return obj.job.progress if obj.job else 0.0
-
-    def get_message(self, obj: DenoiseRequest) -> str:
-        return obj.job.message if obj.job else ""
-
-    def get_error(self, obj: DenoiseRequest) -> str:
-        return obj.job.error if obj.job else "the job of this request was deleted"
 
     def get_url(self, obj: DenoiseRequest) -> str:
         return reverse("api-denoise-detail", args=[obj.id])

@@ -8,20 +8,11 @@ from __future__ import annotations
 import pytest
 from django.core.management import call_command
 
-from tests.browser.test_browser_representations import Watched
+from tests.browser.test_browser_representations import PAINTED, Watched
 from tests.conftest import DATA_DIR
 from tests.integration.anomaly.conftest import anomaly_fresh  # noqa: F401  (fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PAINTED = """(id) => {
-  const c = document.getElementById(id);
-  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-  let n = 0;
-  for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
-  return n;
-}"""
-
 
 def test_tables_tab_example_threshold_and_download(live_server, browser, celery_worker):
     watched = Watched(browser, live_server, 1366)
