@@ -118,6 +118,9 @@ def _scored_csv(table, calibrated: np.ndarray, raw: np.ndarray, flags: np.ndarra
     return out.getvalue().encode()
 
 
+_cache: dict[str, Any] = {}  # run id -> (encoder, detector, model file), the last 16 tables scored in this process
+
+
 def _table_model(run: AnomalyRun):
     """The run's fitted encoder and detector, loaded once per worker process (keyed by the run)."""
     from apps.anomaly.ml.table_data import TableEncoder
@@ -133,9 +136,6 @@ def _table_model(run: AnomalyRun):
         while len(_cache) > 16:
             _cache.pop(next(iter(_cache)))
     return cached
-
-
-_cache: dict[str, Any] = {}
 
 
 def table_score_job(job, reporter) -> dict:
