@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from apps.anomaly.ml.config import IMAGE_BASELINES, IMAGE_DATASETS, IMAGE_MODELS, SERIES_DATASETS
+from apps.anomaly.ml.config import IMAGE_BASELINES, IMAGE_DATASETS, IMAGE_MODELS
 from apps.anomaly.models import AnomalyRun
 from apps.anomaly.slots import ANOMALY_KIND, detector_title
 from apps.core.errors import NotFound
@@ -71,15 +71,6 @@ def image_results() -> list[dict[str, Any]]:
             }
         )
     return out
-
-
-def series_versions() -> list[ModelVersion]:
-    """The active seq2seq versions of the shipped series (their figures against the baselines)."""
-    found = []
-    for dataset in SERIES_DATASETS:
-        for version in ModelVersion.objects.filter(kind=ANOMALY_KIND, dataset=dataset).order_by("-created_at")[:1]:
-            found.append(version)
-    return found
 
 
 def home_card() -> dict:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from functools import lru_cache
 
 import numpy as np
 from django.conf import settings
@@ -26,16 +27,20 @@ def _examples(dataset: str) -> dict:
     for model in ("conv", "vae", "dae"):
         version = selectors.image_version_active(dataset=dataset, model=model)
         if version is not None and "examples" in (version.artifacts or {}):
-            break
-    else:
-        return {}
+            return _examples_of(version.id, version.artifacts["examples"]["sha256"], version)
+    return {}
+
+
+@lru_cache(maxsize=8)
+def _examples_of(version_id: int, sha256: str, version) -> dict:
+    """Read and encoded once per process and version (320 small PNGs), not on every page view."""
     from apps.core.artifacts import artifact_verify
 
     try:
         arrays = np.load(artifact_verify(version.artifacts["examples"]))
     except (OSError, ValueError):
         return {}
-    out = {"model": detector_title(version.slot), "version": version.id, "classes": {}}
+    out = {"model": detector_title(version.slot), "version": version_id, "classes": {}}
     for c in version.config.get("classes") or range(10):
         if f"index_{c}" not in arrays:
             continue
