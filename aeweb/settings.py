@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "apps.denoise",
     "apps.representations",
     "apps.anomaly",
+    "apps.inpaint",
+    "apps.segment",
 ]
 
 MIDDLEWARE = [
@@ -228,6 +230,16 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 600.0,
         "options": {**_HOUSEKEEPING, "expires": 600},
     },
+    "inpaint-purge-expired": {
+        "task": "apps.inpaint.tasks.inpaint_purge",
+        "schedule": 600.0,
+        "options": {**_HOUSEKEEPING, "expires": 600},
+    },
+    "segment-purge-expired": {
+        "task": "apps.segment.tasks.segment_purge",
+        "schedule": 600.0,
+        "options": {**_HOUSEKEEPING, "expires": 600},
+    },
 }
 
 # --- aeweb --------------------------------------------------------------------------------
@@ -262,6 +274,9 @@ AEWEB_DENOISE_RETENTION_HOURS = float(os.environ.get("AEWEB_DENOISE_RETENTION_HO
 # Tables and series brought to the anomaly page: their size limit and how long they (and their scores) are kept.
 AEWEB_ANOMALY_MAX_BYTES = env_int("AEWEB_ANOMALY_MAX_BYTES", 10 * 1024 * 1024)
 AEWEB_ANOMALY_RETENTION_HOURS = float(os.environ.get("AEWEB_ANOMALY_RETENTION_HOURS", "24"))
+# Inpainting and segmentation take uploads like the denoise page (same byte and pixel limits); kept this long:
+AEWEB_INPAINT_RETENTION_HOURS = float(os.environ.get("AEWEB_INPAINT_RETENTION_HOURS", "24"))
+AEWEB_SEGMENT_RETENTION_HOURS = float(os.environ.get("AEWEB_SEGMENT_RETENTION_HOURS", "24"))
 
 LOGGING = {
     "version": 1,

@@ -15,10 +15,14 @@ from apps.denoise.urls import api_urlpatterns as denoise_api
 from apps.denoise.urls import page_urlpatterns as denoise_pages
 from apps.gallery.urls import api_urlpatterns as gallery_api
 from apps.gallery.urls import page_urlpatterns as gallery_pages
+from apps.inpaint.urls import api_urlpatterns as inpaint_api
+from apps.inpaint.urls import page_urlpatterns as inpaint_pages
 from apps.recommender.urls import api_urlpatterns as recommender_api
 from apps.recommender.urls import page_urlpatterns as recommender_pages
 from apps.representations.urls import api_urlpatterns as representations_api
 from apps.representations.urls import page_urlpatterns as representations_pages
+from apps.segment.urls import api_urlpatterns as segment_api
+from apps.segment.urls import page_urlpatterns as segment_pages
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -34,7 +38,16 @@ urlpatterns = [
     ),
     path(
         "api/",
-        include(api_urlpatterns + recommender_api + gallery_api + denoise_api + representations_api + anomaly_api),
+        include(
+            api_urlpatterns
+            + recommender_api
+            + gallery_api
+            + denoise_api
+            + representations_api
+            + anomaly_api
+            + inpaint_api
+            + segment_api
+        ),
     ),
     re_path(r"^api/[\s\S]*$", csrf_exempt(json_404)),  # [\s\S]: paths may hold newlines
     path("", include(page_urlpatterns)),
@@ -43,6 +56,8 @@ urlpatterns = [
     path("", include((denoise_pages, "denoise"))),
     path("", include((representations_pages, "representations"))),
     path("", include((anomaly_pages, "anomaly"))),
+    path("", include((inpaint_pages, "inpaint"))),
+    path("", include((segment_pages, "segment"))),
     # Generated images and results; served by Django itself so `make run` needs no proxy.
     re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
 ]

@@ -32,7 +32,7 @@ def main() -> None:
     parser.add_argument("--checkpoint", type=Path, default=ROOT / "var" / "denoise" / "denoiser.pt")
     args = parser.parse_args()
     threads_pin(1)
-    from apps.denoise.ml.images import samples_load
+    from apps.core.ml.photos import samples_load
 
     test = samples_load(mode="RGB", names=COLOUR_SAMPLES)
     train = set_load("Train400", mode="L")

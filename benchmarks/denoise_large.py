@@ -35,10 +35,10 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=4)
     args = parser.parse_args()
     threads_pin(1)
+    from apps.core.ml.image_metrics import psnr
+    from apps.core.ml.photos import samples_load
     from apps.denoise.ml.checkpoint import denoiser_load
-    from apps.denoise.ml.images import samples_load
     from apps.denoise.ml.inference import image_denoise
-    from apps.denoise.ml.metrics import psnr
     from apps.denoise.ml.noise import noise_add
 
     model = denoiser_load(args.checkpoint, "cpu")

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from apps.denoise.ml.images import ImageDataset, dataset_load
-from apps.denoise.ml.metrics import psnr, ssim
+from apps.core.ml.image_metrics import psnr, ssim
+from apps.core.ml.photos import ImageDataset, dataset_load
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = ROOT.parent / "shared" / "data"

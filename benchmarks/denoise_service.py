@@ -58,7 +58,7 @@ def photo_bytes(megapixels: float, fmt: str) -> tuple[bytes, tuple[int, int]]:
     import numpy as np
     from PIL import Image
 
-    from apps.denoise.ml.images import samples_load
+    from apps.core.ml.photos import samples_load
 
     base = samples_load(mode="RGB", names=("astronaut",)).images[0]
     width = int(round((megapixels * 1e6 * 4 / 3) ** 0.5))

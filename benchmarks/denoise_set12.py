@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 from scipy.ndimage import gaussian_filter
 
-from apps.denoise.ml.metrics import psnr
+from apps.core.ml.image_metrics import psnr
 from benchmarks.denoise_protocol import (
     PUBLISHED,
     ROOT,

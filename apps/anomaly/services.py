@@ -8,15 +8,12 @@ is stored.
 from __future__ import annotations
 
 import json
-import logging
 import shutil
 import uuid
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
 from apps.anomaly import selectors
@@ -26,22 +23,19 @@ from apps.anomaly.ml.series_data import SHIPPED, SeriesError, series_available, 
 from apps.anomaly.ml.table_data import TableError, table_parse, table_plan
 from apps.anomaly.models import MEDIA, AnomalyRun, run_folder
 from apps.anomaly.slots import IMAGE_SCORE_KIND, SERIES_KIND, TABLE_EXAMPLES, TABLE_KIND, TABLE_SCORE_KIND
-from apps.core.errors import Conflict, InvalidInput, ServiceUnavailable
+from apps.core.errors import Conflict, InvalidInput
+from apps.core.media_requests import (
+    media_expiry,
+    media_path,
+    media_request_delete,
+    media_request_store,
+    media_requests_purge,
+)
 from apps.core.ml.config import ConfigError
 from apps.core.models import Job
-from apps.core.services import job_create, job_enqueue
-
-logger = logging.getLogger(__name__)
+from apps.core.services import job_create
 
 ROWS_MAX = 1000  # new rows scored per request
-
-
-def _media_path(relpath: str) -> Path:
-    return Path(settings.MEDIA_ROOT) / relpath
-
-
-def _expiry():
-    return timezone.now() + timedelta(hours=settings.AEWEB_ANOMALY_RETENTION_HOURS)
 
 
 def _config(cls, settings_: dict[str, Any]):
@@ -150,37 +144,30 @@ def _run_store(
     user=None,
 ) -> AnomalyRun:  # fmt: skip
     run_id = uuid.uuid4()
-    folder = _media_path(run_folder(run_id))
     relpath = f"{run_folder(run_id)}/input.csv" if data is not None else ""
-    try:
-        with transaction.atomic():
-            # The run's id stays out of the job (its params and result are public): the worker finds the run
-            # through its job.
-            job = job_create(kind=job_kind, params={"rows": rows, "columns": columns}, user=user, enqueue=False)
-            run = AnomalyRun.objects.create(
-                id=run_id,
-                kind=kind,
-                job=job,
-                source=source,
-                original_name=(name or "")[:200],
-                input=relpath,
-                params=params,
-                rows=rows,
-                columns=columns,
-                expires_at=_expiry(),
-            )
-            folder.mkdir(parents=True, exist_ok=True)
-            if data is not None:
-                _media_path(relpath).write_bytes(data)
-    except BaseException:
-        shutil.rmtree(folder, ignore_errors=True)
-        raise
-    try:
-        job_enqueue(job=job)
-    except ServiceUnavailable:
-        anomaly_run_delete(run=run)
-        raise
-    return run
+
+    def create(job) -> AnomalyRun:
+        return AnomalyRun.objects.create(
+            id=run_id,
+            kind=kind,
+            job=job,
+            source=source,
+            original_name=(name or "")[:200],
+            input=relpath,
+            params=params,
+            rows=rows,
+            columns=columns,
+            expires_at=media_expiry(settings.AEWEB_ANOMALY_RETENTION_HOURS),
+        )
+
+    return media_request_store(
+        folder=run_folder(run_id),
+        files={relpath: data} if data is not None else {},
+        job_kind=job_kind,
+        job_params={"rows": rows, "columns": columns},
+        create=create,
+        user=user,
+    )
 
 
 def table_rows_score(*, run_id, rows: Any, user=None) -> Job:
@@ -192,7 +179,7 @@ def table_rows_score(*, run_id, rows: Any, user=None) -> Job:
         raise InvalidInput("rows", "send the rows to score as a non-empty list of objects {column: value}")
     if len(rows) > ROWS_MAX:
         raise InvalidInput("rows", f"at most {ROWS_MAX} rows per request, not {len(rows)}")
-    encoder_path = _media_path(f"{run.folder}/encoder.json")
+    encoder_path = media_path(f"{run.folder}/encoder.json")
     if not run.model or not encoder_path.is_file():
         raise Conflict("This table's detectors are not fitted yet: wait until its job has succeeded.")
     try:
@@ -219,26 +206,17 @@ def image_score_start(*, pixels: list[int], dataset: str, normal_class: int, mod
 
 def anomaly_run_delete(*, run: AnomalyRun) -> None:
     """The row and its folder; the job row stays (it holds no data, only counts)."""
-    shutil.rmtree(_media_path(run.folder), ignore_errors=True)
-    run.delete()
+    media_request_delete(row=run)
 
 
 def anomaly_runs_purge(*, now=None) -> int:
     """Delete runs past the retention time (rows and files) and old image-score folders; returns how many runs."""
-    now = now or timezone.now()
-    cutoff = now - timedelta(hours=settings.AEWEB_ANOMALY_RETENTION_HOURS)
-    expired = AnomalyRun.objects.filter(created_at__lt=cutoff) | AnomalyRun.objects.filter(expires_at__lte=now)
-    count = 0
-    for run in expired.distinct().iterator():
-        anomaly_run_delete(run=run)
-        count += 1
-    for root in (_media_path(MEDIA), _media_path(selectors.SCORE_MEDIA)):
-        if not root.is_dir():
-            continue
-        known = {str(pk) for pk in AnomalyRun.objects.values_list("id", flat=True)} if root.name == MEDIA else set()
-        for folder in root.iterdir():
-            if folder.name not in known and folder.stat().st_mtime < cutoff.timestamp():
+    hours = settings.AEWEB_ANOMALY_RETENTION_HOURS
+    count = media_requests_purge(model=AnomalyRun, root=MEDIA, hours=hours, now=now)
+    cutoff = (now or timezone.now()) - timedelta(hours=hours)
+    scores = media_path(selectors.SCORE_MEDIA)
+    if scores.is_dir():  # scored images belong to no run: they go by age alone
+        for folder in scores.iterdir():
+            if folder.stat().st_mtime < cutoff.timestamp():
                 shutil.rmtree(folder, ignore_errors=True)
-    if count:
-        logger.info("purged %d expired anomaly run(s)", count)
     return count

@@ -40,9 +40,9 @@ def _finite(value: float) -> float | None:
 
 
 def dae_demo_job(job, reporter) -> dict:
+    from apps.core.ml.image_metrics import psnr_per_image
     from apps.denoise.ml.checkpoint import dae_load
     from apps.denoise.ml.dae import denoise_pairs_make
-    from apps.denoise.ml.metrics import psnr_per_image
 
     p = job.params
     version = ModelVersion.objects.filter(id=p["model_version"]).first()

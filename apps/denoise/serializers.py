@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.core.params import SEED_MAX
+from apps.core.photo_samples import SAMPLES
 from apps.core.serializers import FormFloatField, JobStateSerializer, JsonChoiceField, JsonFloatField, JsonIntegerField
 from apps.denoise.ml.config import DAE_DATASETS, SIGMA_MAX
 from apps.denoise.models import DenoiseRequest
@@ -16,7 +17,6 @@ from apps.denoise.params import (
     DEMO_DEFAULT_DATASET,
     NOISE_STD_MAX,
 )
-from apps.denoise.samples import SAMPLES
 
 
 class DenoiseCreateSerializer(serializers.Serializer):

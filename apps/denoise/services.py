@@ -11,24 +11,26 @@ from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
-from apps.core.errors import Conflict, InvalidInput, RateLimited, ServiceUnavailable
+from apps.core.errors import Conflict, InvalidInput
+from apps.core.image_upload_check import image_upload_check
+from apps.core.media_requests import (
+    media_expiry,
+    media_path,
+    media_request_delete,
+    media_request_store,
+    media_requests_purge,
+)
 from apps.core.models import Job, ModelVersion
-from apps.core.rate_limits import Charge, pixel_budget_charge
-from apps.core.services import job_create, job_enqueue, model_version_register_file
+from apps.core.photo_samples import SAMPLES, sample_path
+from apps.core.rate_limits import pixel_budget_take
+from apps.core.services import job_create, model_version_register_file
 from apps.denoise.ml.config import DAE_DATASETS, SIGMA_MAX
 from apps.denoise.models import DEMO_MEDIA, DenoiseRequest, request_folder
-from apps.denoise.samples import SAMPLES, sample_path
 from apps.denoise.selectors import DEMO_KIND, DENOISER_KIND, DENOISER_SLOT, IMAGE_KIND, dae_demo_latest, denoiser_active
-from apps.denoise.uploads import image_upload_check
 
 logger = logging.getLogger(__name__)
-
-
-def _media_path(relpath: str) -> Path:
-    return Path(settings.MEDIA_ROOT) / relpath
 
 
 def denoise_request_create(
@@ -63,7 +65,7 @@ def denoise_request_create(
         raise Conflict(
             "No denoising model is active yet. Train one (`manage.py train denoiser`, or the admin) and try again."
         )
-    charge = _pixel_budget_charge(client=client, width=checked.width, height=checked.height)
+    charge = pixel_budget_take(client=client, width=checked.width, height=checked.height, done="denoised")
     try:
         return _denoise_request_store(
             checked=checked, version=version, name=name, sample=sample, sigma=sigma, user=user
@@ -73,72 +75,41 @@ def denoise_request_create(
         raise
 
 
-def _pixel_budget_charge(*, client: str, width: int, height: int) -> Charge:
-    if not client:
-        return Charge(True)
-    pixels = width * height
-    charge = pixel_budget_charge(client=client, pixels=pixels)
-    if not charge.allowed:
-        budget = settings.AEWEB_PIXEL_BUDGET_MEGAPIXELS
-        if charge.wait is None:  # larger than the whole budget: waiting would not help
-            raise InvalidInput(
-                "image", f"the image is {width}×{height} ({pixels / 1e6:.1f} megapixels), more than the "
-                f"{budget:g} megapixels a client may have denoised per hour",
-            )  # fmt: skip
-        minutes = max(1, round(charge.wait / 60))
-        raise RateLimited(
-            f"This client has had about {charge.count / 1e6:.1f} of its {budget:g} megapixels per hour denoised; "
-            f"this {width}×{height} image ({pixels / 1e6:.1f} megapixels) fits again in about {minutes} min.",
-            retry_after=charge.wait,
-            details={"megapixels": round(pixels / 1e6, 3), "budget_megapixels_per_hour": budget},
-        )
-    return charge
-
-
 def _denoise_request_store(*, checked, version, name: str, sample: str, sigma, user) -> DenoiseRequest:
     request_id = uuid.uuid4()
     relpath = f"{request_folder(request_id)}/input.{checked.extension}"
-    folder = _media_path(request_folder(request_id))
-    try:
-        with transaction.atomic():
-            # The request's id stays out of the job (its params and result are public): the worker
-            # finds the request through its job.
-            job = job_create(
-                kind=IMAGE_KIND, params={"size": f"{checked.width}x{checked.height}"}, user=user, enqueue=False
-            )
-            request = DenoiseRequest.objects.create(
-                id=request_id,
-                job=job,
-                model_version=version,
-                input=relpath,
-                sample=sample,
-                original_name=(name or "")[:200],
-                sigma=None if sigma is None else float(sigma),
-                width=checked.width,
-                height=checked.height,
-                mode=checked.mode,
-                format=checked.format,
-                output_format=checked.stored_format,
-                converted="; ".join(checked.converted)[:200],
-                expires_at=timezone.now() + timedelta(hours=settings.AEWEB_DENOISE_RETENTION_HOURS),
-            )
-            folder.mkdir(parents=True, exist_ok=True)
-            _media_path(relpath).write_bytes(checked.content)
-    except BaseException:
-        shutil.rmtree(folder, ignore_errors=True)
-        raise
-    try:
-        job_enqueue(job=job)
-    except ServiceUnavailable:
-        denoise_request_delete(request=request)
-        raise
-    return request
+
+    def create(job) -> DenoiseRequest:
+        return DenoiseRequest.objects.create(
+            id=request_id,
+            job=job,
+            model_version=version,
+            input=relpath,
+            sample=sample,
+            original_name=(name or "")[:200],
+            sigma=None if sigma is None else float(sigma),
+            width=checked.width,
+            height=checked.height,
+            mode=checked.mode,
+            format=checked.format,
+            output_format=checked.stored_format,
+            converted="; ".join(checked.converted)[:200],
+            expires_at=media_expiry(settings.AEWEB_DENOISE_RETENTION_HOURS),
+        )
+
+    return media_request_store(
+        folder=request_folder(request_id),
+        files={relpath: checked.content},
+        job_kind=IMAGE_KIND,
+        job_params={"size": f"{checked.width}x{checked.height}"},
+        create=create,
+        user=user,
+    )
 
 
 def denoise_request_delete(*, request: DenoiseRequest) -> None:
     """The row and its folder; the job row stays (it holds no image, only the request's id)."""
-    shutil.rmtree(_media_path(request.folder), ignore_errors=True)
-    request.delete()
+    media_request_delete(row=request)
 
 
 def denoise_requests_purge(*, now=None) -> int:
@@ -147,22 +118,9 @@ def denoise_requests_purge(*, now=None) -> int:
     Older than AEWEB_DENOISE_RETENTION_HOURS as set now, or past their own expiry; folders no row
     points at (a crash between file and commit) go once they are as old.
     """
-    now = now or timezone.now()
-    cutoff = now - timedelta(hours=settings.AEWEB_DENOISE_RETENTION_HOURS)
-    expired = DenoiseRequest.objects.filter(created_at__lt=cutoff) | DenoiseRequest.objects.filter(expires_at__lte=now)
-    count = 0
-    for request in expired.distinct().iterator():
-        denoise_request_delete(request=request)
-        count += 1
-    root = _media_path("denoise")
-    if root.is_dir():
-        known = {str(pk) for pk in DenoiseRequest.objects.values_list("id", flat=True)}
-        for folder in root.iterdir():
-            if folder.name not in known and folder.stat().st_mtime < cutoff.timestamp():
-                shutil.rmtree(folder, ignore_errors=True)
-    if count:
-        logger.info("purged %d expired denoising request(s)", count)
-    return count
+    return media_requests_purge(
+        model=DenoiseRequest, root="denoise", hours=settings.AEWEB_DENOISE_RETENTION_HOURS, now=now
+    )
 
 
 # --- the 28×28 demo ---------------------------------------------------------------------------
@@ -191,7 +149,7 @@ def dae_demos_purge(*, now=None) -> int:
     (the upload page shows it); returns how many folders went."""
     now = now or timezone.now()
     cutoff = (now - timedelta(hours=settings.AEWEB_DENOISE_RETENTION_HOURS)).timestamp()
-    root = _media_path(DEMO_MEDIA)
+    root = media_path(DEMO_MEDIA)
     if not root.is_dir():
         return 0
     keep = {str(job.id) for job in (dae_demo_latest(dataset=d) for d in DAE_DATASETS) if job is not None}

@@ -31,8 +31,8 @@ def denoiser_train_job(job, reporter) -> dict:
 
 def training_images(dataset: str, channels: int):
     """(ImageDataset, slug actually used): Train400, or the sample images when it is missing."""
-    from apps.denoise.ml.images import dataset_load as photos_load
-    from apps.denoise.ml.images import samples_load
+    from apps.core.ml.photos import dataset_load as photos_load
+    from apps.core.ml.photos import samples_load
 
     mode = "L" if channels == 1 else "RGB"
     if dataset == "train400":
@@ -47,9 +47,9 @@ def _data_dirs() -> tuple:
 
 def set12_evaluate(model, device: str, progress=None) -> dict:
     """Mean PSNR/SSIM on Set12 at sigma 15/25/50 (fixed noise, unclipped: the usual protocol); {} without Set12."""
-    from apps.denoise.ml.images import dataset_dir, images_load
+    from apps.core.ml.image_metrics import psnr, ssim
+    from apps.core.ml.photos import dataset_dir, images_load
     from apps.denoise.ml.inference import image_denoise
-    from apps.denoise.ml.metrics import psnr, ssim
 
     folder = dataset_dir("Set12", _data_dirs())
     if folder is None:
@@ -114,10 +114,10 @@ def unet_train_job(job, reporter) -> dict:
 
 def dae_train_job(job, reporter) -> dict:
     """`train denoiser --model dae` (and `train vae --model dae`): evaluated by PSNR on noisy test images."""
+    from apps.core.ml.image_metrics import psnr_per_image
     from apps.denoise.ml.checkpoint import dae_save
     from apps.denoise.ml.config import DaeConfig
     from apps.denoise.ml.dae import dae_train, denoise_pairs_make
-    from apps.denoise.ml.metrics import psnr_per_image
 
     run = TrainingRun(job, reporter, training="denoiser", options=DAE_OPTIONS)
     config = DaeConfig.from_dict({**run.settings, "dataset": run.dataset})

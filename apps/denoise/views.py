@@ -9,10 +9,10 @@ from django.urls import reverse
 from django.views.decorators.csrf import ensure_csrf_cookie
 
 from apps.core.errors import NotFound
+from apps.core.photo_samples import samples_list
 from apps.denoise import selectors
 from apps.denoise.ml.config import DAE_DATASETS, SIGMA_MAX
 from apps.denoise.params import DEMO_COUNT_DEFAULT
-from apps.denoise.samples import samples_list
 
 
 def _retention() -> dict:

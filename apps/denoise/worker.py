@@ -7,18 +7,16 @@ renamed, so a redelivered or retried job never leaves half a file behind.
 
 from __future__ import annotations
 
-import io
 import time
 import zlib
 from pathlib import Path
 
 import numpy as np
-from django.conf import settings
-from PIL import Image
 
 from apps.core.device import device_resolve
+from apps.core.image_files import image_load, image_save
 from apps.core.loading import model_loaded
-from apps.core.ml.files import atomic_write
+from apps.core.media_requests import media_path
 from apps.denoise.models import DenoiseRequest
 
 TILE, OVERLAP, BATCH = 256, 32, 4  # 4 tiles of 256² per step: a few hundred MB whatever the image size
@@ -31,50 +29,18 @@ def model_get(version):
     return model_loaded(version, lambda path: denoiser_load(path, device_resolve()))
 
 
-def _media(relpath: str) -> Path:
-    return Path(settings.MEDIA_ROOT) / relpath
-
-
-def image_load(path: Path) -> np.ndarray:
-    """The stored input as uint8 H×W, H×W×3 or H×W×4 (orientation was applied on upload)."""
-    from apps.denoise.ml.images import image_array
-
-    # Checked on upload against AEWEB_UPLOAD_MAX_PIXELS; Pillow's own guard is raised to that limit
-    # where it is lower, never switched off (it is process-wide: web code in the same process needs it).
-    Image.MAX_IMAGE_PIXELS = max(Image.MAX_IMAGE_PIXELS or 0, settings.AEWEB_UPLOAD_MAX_PIXELS)
-    with Image.open(path) as im:
-        im.load()
-        return image_array(im)
-
-
-def image_save(relpath: str, image: np.ndarray, fmt: str) -> str:
-    """Write `image` in `fmt` (PNG when that fails) atomically; returns the relative path written."""
-    target = _media(relpath)
-    data = io.BytesIO()
-    options = {"quality": 95} if fmt == "JPEG" else {"lossless": True} if fmt == "WEBP" else {}
-    try:
-        Image.fromarray(image).save(data, format=fmt, **options)
-    except (OSError, ValueError, KeyError):
-        fmt, data = "PNG", io.BytesIO()
-        Image.fromarray(image).save(data, format="PNG")
-        relpath = str(Path(relpath).with_suffix(".png"))
-        target = _media(relpath)
-    atomic_write(target, data.getvalue())
-    return relpath
-
-
 def denoise_image_job(job, reporter) -> dict:
+    from apps.core.ml.image_metrics import psnr_rows, ssim_rows
     from apps.denoise.ml.inference import image_denoise
-    from apps.denoise.ml.metrics import psnr_rows, ssim_rows
     from apps.denoise.ml.noise import noise_add_rows, noise_estimate
 
     # Found through the job, not its params: the job API is public, and the request's id is its only key.
     request = DenoiseRequest.objects.select_related("model_version").get(job=job)
-    if request.output and _media(request.output.name).exists():
+    if request.output and media_path(request.output.name).exists():
         return _summary(request)
     started = time.monotonic()
     reporter.update(progress=0.02, message="Reading the image")
-    clean = image_load(_media(request.input.name))
+    clean = image_load(media_path(request.input.name))
     colours = clean.shape[2] - (clean.shape[2] in (2, 4)) if clean.ndim == 3 else 1
     version = request.model_version
     if version is None:

@@ -1,7 +1,7 @@
 "use strict";
 // The denoising page: send the upload (or a sample) to the API, then go to the result page;
 // start the 28×28 demo and follow it with the shared <job-progress>, reloading when it is done;
-// on the result page, the before/after slider.
+// the result page's before/after slider is core/compare.js.
 (function () {
   const form = document.getElementById("denoise-form");
   if (form) {
@@ -62,13 +62,5 @@
         demoButton.disabled = false;
       }
     });
-  }
-
-  const compare = document.getElementById("compare");
-  if (compare) {
-    const range = document.getElementById("compare-range");
-    const move = () => compare.style.setProperty("--pos", range.value + "%");
-    range.addEventListener("input", move);
-    move();
   }
 })();

@@ -22,8 +22,9 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from apps.core.ml.image_metrics import psnr_per_image
+
 from .config import DaeConfig
-from .metrics import psnr_per_image
 from .noise import noise_add
 
 IMAGE_SIZE = 28

@@ -7,9 +7,10 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
+from apps.core.ml.tiles import tiles_plan
+
 from .model import DenoiserNet
 from .noise import image_range, noise_estimate
-from .tiles import tiles_plan
 
 # Orthonormal opponent colour transform (rows: luminance, red-blue, red+blue-green). Being
 # orthonormal, it keeps white noise white with the same sigma in every plane, so a grayscale

@@ -2,7 +2,7 @@
 
 `format: binary` is the denoising upload, the API's only file. Schemathesis' own samples for it
 are 1×1 files and random bytes, which the upload check refuses by design (a readable image with
-both sides at least apps.denoise.uploads.MIN_SIDE pixels), and OpenAPI cannot say so. Real images
+both sides at least apps.core.image_upload_check.MIN_SIDE pixels), and OpenAPI cannot say so. Real images
 of the accepted formats let positive_data_acceptance test what the schema can promise.
 """
 

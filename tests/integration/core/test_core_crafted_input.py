@@ -11,9 +11,9 @@ from django.core.cache import cache
 from PIL import Image
 
 from apps.core import services
+from apps.core.image_upload_check import MIN_SIDE
 from apps.core.models import Job
 from apps.denoise.models import DenoiseRequest
-from apps.denoise.uploads import MIN_SIDE
 from tests.integration.gallery.helpers import fake_version
 
 pytestmark = pytest.mark.django_db

@@ -10,9 +10,9 @@ from PIL import Image
 from rest_framework.exceptions import ParseError
 
 from apps.core.errors import InvalidInput
+from apps.core.image_upload_check import MIN_SIDE, image_upload_check
 from apps.core.params import int_option
 from apps.core.parsers import JSON_DEPTH_MAX, JsonParser, json_depth_exceeds
-from apps.denoise.uploads import MIN_SIDE, image_upload_check
 
 
 def parse(text: str):

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 import torch
 
+from apps.core.ml.image_metrics import psnr, psnr_per_image
 from apps.denoise.ml.config import DaeConfig
 from apps.denoise.ml.dae import dae_train, denoise_pairs_make, images_denoise, images_noisy
-from apps.denoise.ml.metrics import psnr, psnr_per_image
 
 torch.set_num_threads(1)
 

@@ -8,8 +8,8 @@ ROOT = Path(__file__).resolve().parents[3]
 def test_request_time_modules_do_not_import_torch_or_django():
     code = (
         "import sys\n"
-        "import apps.denoise.ml, apps.denoise.ml.metrics, apps.denoise.ml.noise, apps.denoise.ml.images\n"
-        "import apps.denoise.ml.config, apps.denoise.ml.tiles\n"
+        "import apps.denoise.ml, apps.core.ml.image_metrics, apps.denoise.ml.noise, apps.core.ml.photos\n"
+        "import apps.denoise.ml.config, apps.core.ml.tiles\n"
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'django'))\n"
         "assert not bad, bad\n"
     )

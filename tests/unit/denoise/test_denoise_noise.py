@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from apps.denoise.ml.images import dataset_dir, image_read, synthetic_images
+from apps.core.ml.photos import dataset_dir, image_read, synthetic_images
 from apps.denoise.ml.noise import noise_add, noise_estimate
 
 STATED_ERROR = 2.0  # noise_estimate's documented accuracy for sigma 5..75 (0-255 scale)

@@ -13,8 +13,8 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from apps.core.errors import InvalidInput
+from apps.core.ml.image_metrics import psnr, psnr_rows, ssim, ssim_rows
 from apps.core.models import ActiveModel, ModelVersion
-from apps.denoise.ml.metrics import psnr, psnr_rows, ssim, ssim_rows
 from apps.denoise.ml.noise import noise_add_rows
 from apps.denoise.models import DenoiseRequest
 from apps.denoise.serializers import DenoiseCreateSerializer

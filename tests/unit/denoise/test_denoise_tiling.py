@@ -2,11 +2,11 @@ import numpy as np
 import pytest
 import torch
 
+from apps.core.ml.tiles import tiles_plan
 from apps.denoise.ml.checkpoint import denoiser_load, denoiser_save
 from apps.denoise.ml.config import DenoiserConfig
 from apps.denoise.ml.inference import image_denoise
 from apps.denoise.ml.model import DenoiserNet, denoiser_build
-from apps.denoise.ml.tiles import tiles_plan
 
 torch.set_num_threads(1)
 

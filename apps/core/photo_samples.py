@@ -6,7 +6,7 @@ from pathlib import Path
 
 from django.templatetags.static import static
 
-from apps.denoise.ml.images import SAMPLES_DIR
+from apps.core.ml.photos import SAMPLES_DIR
 
 SAMPLES = {
     "camera": "Cameraman (grayscale)",
@@ -27,8 +27,8 @@ def samples_list() -> list[dict[str, str]]:
         {
             "name": name,
             "title": title,
-            "url": static(f"denoise/samples/{name}.png"),
-            "thumb_url": static(f"denoise/samples/{name}-thumb.jpg"),
+            "url": static(f"core/samples/{name}.png"),
+            "thumb_url": static(f"core/samples/{name}-thumb.jpg"),
         }
         for name, title in SAMPLES.items()
     ]

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from apps.denoise.ml.images import ImageSkippedWarning, dataset_load, image_read, images_load
+from apps.core.ml.photos import ImageSkippedWarning, dataset_load, image_read, images_load
 
 
 @pytest.fixture

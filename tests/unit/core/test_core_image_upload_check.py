@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from apps.core.errors import InvalidInput
-from apps.denoise.uploads import image_upload_check
+from apps.core.image_upload_check import image_upload_check
 from tests.integration.denoise import files
 
 LIMITS = {"max_bytes": 10 * 2**20, "max_pixels": 16_000_000}

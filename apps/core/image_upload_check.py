@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from PIL import Image, ImageOps
 
 from apps.core.image_uploads import DECODE_ERRORS, undecodable, upload_bytes_check, upload_opened, upload_refusal
-from apps.denoise.ml.images import image_array
+from apps.core.ml.photos import image_array
 
 ACCEPTED_FORMATS = ("PNG", "JPEG", "WEBP", "BMP", "TIFF", "GIF")
 STORED_AS = {"TIFF": "PNG", "GIF": "PNG"}

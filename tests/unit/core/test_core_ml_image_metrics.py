@@ -3,7 +3,7 @@ import math
 import numpy as np
 import pytest
 
-from apps.denoise.ml.metrics import psnr, ssim
+from apps.core.ml.image_metrics import psnr, ssim
 
 
 def test_psnr_matches_hand_computed_values():

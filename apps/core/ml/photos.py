@@ -1,4 +1,4 @@
-"""Reading denoising images: PNG/JPEG folders, named data sets, and a labelled fallback.
+"""Reading photos (denoising, inpainting): PNG/JPEG folders, named data sets, and a labelled fallback.
 
 NumPy and Pillow only, so the web can use the same reader for uploads and samples.
 """
@@ -18,9 +18,9 @@ MAX_PIXELS = 50_000_000  # a decompression bomb is refused before its pixels are
 
 # scikit-image's sample images stated as public domain or CC0 in its data README.
 SAMPLE_NAMES = ("camera", "astronaut", "coffee", "chelsea", "rocket", "brick", "grass", "gravel", "moon")
-# A few of them ship with the project (static/denoise/samples, licences in LICENSE.md there), so
+# A few of them ship with the project (static/core/samples, licences in LICENSE.md there), so
 # the fallback and the upload page's samples need no scikit-image at run time.
-SAMPLES_DIR = Path(__file__).resolve().parents[3] / "static" / "denoise" / "samples"
+SAMPLES_DIR = Path(__file__).resolve().parents[3] / "static" / "core" / "samples"
 
 
 class ImageSkippedWarning(UserWarning):
@@ -150,8 +150,12 @@ def samples_load(
         images = synthetic_images()
         if mode is not None:
             images = [_image_array(Image.fromarray(im), mode) for im in images]
-        return ImageDataset(images, [f"synthetic-{i}" for i in range(len(images))],
-                            "fallback: synthetic images (scikit-image not installed)", fallback=True)
+        return ImageDataset(
+            images,
+            [f"synthetic-{i}" for i in range(len(images))],
+            "fallback: synthetic images (scikit-image not installed)",
+            fallback=True,
+        )
     images, kept = [], []
     for sample in names:
         try:

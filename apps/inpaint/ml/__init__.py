@@ -1,0 +1,1 @@
+"""Filling what is missing in an image: pure PyTorch/NumPy (no Django)."""

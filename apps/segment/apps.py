@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class SegmentConfig(AppConfig):
+    name = "apps.segment"
+    label = "segment"
+    verbose_name = "Segmentation"

@@ -1,0 +1,1 @@
+"""Segmentation with encoder-decoders: pure PyTorch/NumPy (no Django)."""
