@@ -185,6 +185,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "JobStateStatusEnum": ["queued", "running", "succeeded", "failed", "cancelled"],
         "AnomalyImageModelEnum": "apps.anomaly.ml.config.IMAGE_MODELS",
+        "InpaintSampleEnum": "apps.inpaint.samples.SAMPLE_NAMES",
     },
 }
 

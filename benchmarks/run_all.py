@@ -42,6 +42,9 @@ BENCHMARKS: list[tuple[str, list[str], list[str]]] = [
     ("anomaly_tables", [], ["--threads", "1"]),
     ("anomaly_series", [], ["--threads", "1"]),
     ("anomaly_images", [], ["--dataset", "both", "--budget", "60", "--models", "conv", "--threads", "1"]),
+    # Inpainting: the shipped weights against OpenCV, scikit-image and PCA-64 on the same images and masks.
+    ("inpaint_items", [], ["--threads", "1"]),
+    ("inpaint_photos", [], ["--threads", "2"]),
 ]
 
 
