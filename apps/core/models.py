@@ -139,3 +139,43 @@ class Activation(models.Model):
     def __str__(self) -> str:
         label = pointer_label(self.kind, self.dataset, self.slot)
         return f"{label} → {self.model_version_id} at {self.activated_at:%Y-%m-%d %H:%M}"
+
+
+class ImageRequest(models.Model):
+    """What every image-in, image-out request stores (denoising, inpainting, segmentation): the upload or sample,
+    its checked size and format, the model it was queued for, the worker's time, and when it is deleted.
+
+    Files live under MEDIA_ROOT/<MEDIA_FOLDER>/<uuid>/ (apps.core.media_requests stores and purges them); the
+    uuid primary key doubles as the only way to reach a result, so these rows are never listed publicly."""
+
+    MEDIA_FOLDER = ""  # set by each app: "denoise", "inpaint", ...
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    job = models.OneToOneField(
+        Job, null=True, blank=True, on_delete=models.SET_NULL, related_name="%(app_label)s_request"
+    )
+    model_version = models.ForeignKey(ModelVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    input = models.FileField(max_length=300, help_text="as uploaded (EXIF orientation applied), or the sample")
+    sample = models.CharField(max_length=40, blank=True, default="", help_text="the sample used, if any")
+    original_name = models.CharField(max_length=200, blank=True, default="")
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    mode = models.CharField(max_length=16, blank=True, default="", help_text="Pillow mode of the upload")
+    format = models.CharField(max_length=16, blank=True, default="", help_text="format of the upload")
+    converted = models.CharField(max_length=200, blank=True, default="", help_text="conversions applied on upload")
+    seconds = models.FloatField(null=True, blank=True, help_text="processing time in the worker")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at"]
+
+    @classmethod
+    def folder_of(cls, request_id) -> str:
+        """Where a request's files live, relative to MEDIA_ROOT (known before its row exists)."""
+        return f"{cls.MEDIA_FOLDER}/{request_id}"
+
+    @property
+    def folder(self) -> str:
+        return self.folder_of(self.id)

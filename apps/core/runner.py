@@ -102,6 +102,20 @@ class JobReporter:
         if self.listener is not None:
             self.listener({**updates, "epoch": epoch})
 
+    def span(self, start: float, end: float, message: str, *, seconds: float = 0.5) -> Callable[[float], None]:
+        """A progress(fraction) callback for one stage of the job (tiles of an image, batches): the job's
+        progress runs from `start` to `end` with `message`, written at most every `seconds` (and always for the
+        last call), so a thousand tiles do not make a thousand writes."""
+        last = [0.0]
+
+        def report(fraction: float) -> None:
+            now = time.monotonic()
+            if fraction >= 1.0 or now - last[0] >= seconds:
+                last[0] = now
+                self.update(progress=start + (end - start) * fraction, message=message)
+
+        return report
+
 
 class Heartbeat(threading.Thread):
     """Touches the job's heartbeat while the handler works, so a dead worker is noticed."""

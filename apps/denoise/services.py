@@ -27,7 +27,7 @@ from apps.core.photo_samples import SAMPLES, sample_path
 from apps.core.rate_limits import pixel_budget_take
 from apps.core.services import job_create, model_version_register_file
 from apps.denoise.ml.config import DAE_DATASETS, SIGMA_MAX
-from apps.denoise.models import DEMO_MEDIA, DenoiseRequest, request_folder
+from apps.denoise.models import DEMO_MEDIA, DenoiseRequest
 from apps.denoise.selectors import DEMO_KIND, DENOISER_KIND, DENOISER_SLOT, IMAGE_KIND, dae_demo_latest, denoiser_active
 
 logger = logging.getLogger(__name__)
@@ -77,7 +77,7 @@ def denoise_request_create(
 
 def _denoise_request_store(*, checked, version, name: str, sample: str, sigma, user) -> DenoiseRequest:
     request_id = uuid.uuid4()
-    relpath = f"{request_folder(request_id)}/input.{checked.extension}"
+    relpath = f"{DenoiseRequest.folder_of(request_id)}/input.{checked.extension}"
 
     def create(job) -> DenoiseRequest:
         return DenoiseRequest.objects.create(
@@ -98,7 +98,7 @@ def _denoise_request_store(*, checked, version, name: str, sample: str, sigma, u
         )
 
     return media_request_store(
-        folder=request_folder(request_id),
+        folder=DenoiseRequest.folder_of(request_id),
         files={relpath: checked.content},
         job_kind=IMAGE_KIND,
         job_params={"size": f"{checked.width}x{checked.height}"},

@@ -62,13 +62,9 @@ def denoise_image_job(job, reporter) -> dict:
     sigma = request.sigma if request.sigma is not None else request.sigma_estimated
     height, width = noisy.shape[:2]
 
-    def on_batch(fraction: float) -> None:
-        reporter.update(progress=0.1 + 0.8 * fraction, message=f"Denoising {width}×{height} at σ={sigma:.1f}")
-
+    on_batch = reporter.span(0.1, 0.9, f"Denoising {width}×{height} at σ={sigma:.1f}")
     device = device_resolve()
-    out = image_denoise(
-        model, noisy, sigma, tile=TILE, overlap=OVERLAP, batch=BATCH, device=device, progress=_every(on_batch, 0.5)
-    )
+    out = image_denoise(model, noisy, sigma, tile=TILE, overlap=OVERLAP, batch=BATCH, device=device, progress=on_batch)
     if request.sigma is not None:
         reporter.update(progress=0.92, message="Measuring PSNR and SSIM against the original")
         request.psnr = _finite(psnr_rows(_colour(clean, colours), _colour(out, colours)))
@@ -90,19 +86,6 @@ def _finite(value: float) -> float | None:
 def _colour(image: np.ndarray, colours: int) -> np.ndarray:
     """The colour planes only: alpha is passed through untouched, so it does not count in PSNR/SSIM."""
     return image[..., :colours] if image.ndim == 3 else image
-
-
-def _every(fn, seconds: float):
-    """Calls fn at most every `seconds` (and always for the last batch): progress without a write per tile."""
-    last = [0.0]
-
-    def call(fraction: float) -> None:
-        now = time.monotonic()
-        if fraction >= 1.0 or now - last[0] >= seconds:
-            last[0] = now
-            fn(fraction)
-
-    return call
 
 
 def _summary(request: DenoiseRequest) -> dict:

@@ -14,7 +14,7 @@ from apps.core.media_requests import media_expiry, media_request_delete, media_r
 from apps.core.params import SEED_MAX
 from apps.core.rate_limits import pixel_budget_take
 from apps.inpaint import params, samples, selectors
-from apps.inpaint.models import MEDIA_ROOT_FOLDER, InpaintRequest, request_folder
+from apps.inpaint.models import MEDIA_ROOT_FOLDER, InpaintRequest
 from apps.inpaint.slots import IMAGE_KIND, MASK_KINDS
 
 
@@ -109,7 +109,7 @@ def _inpaint_request_store(
     *, checked, mask: np.ndarray, version, name: str, sample: str, kind: str, coverage, seed, user
 ) -> InpaintRequest:
     request_id = uuid.uuid4()
-    folder = request_folder(request_id)
+    folder = InpaintRequest.folder_of(request_id)
     input_rel, mask_rel = f"{folder}/input.{checked.extension}", f"{folder}/mask.png"
 
     def create(job) -> InpaintRequest:

@@ -112,10 +112,9 @@ def inpaint_image_job(job, reporter) -> dict:
     model = model_get(version)
     height, width = mask.shape
 
-    def on_batch(fraction: float) -> None:
-        reporter.update(progress=0.05 + 0.65 * fraction, message=f"Filling {width}×{height} with {version.name}")
+    on_batch = reporter.span(0.05, 0.7, f"Filling {width}×{height} with {version.name}")
 
-    out = image_inpaint(model, image, mask, device=device_resolve(), progress=_every(on_batch, 0.5))
+    out = image_inpaint(model, image, mask, device=device_resolve(), progress=on_batch)
     request.psnr, request.ssim, request.psnr_masked = _scores(inpaint_scores(image, out, mask)).values()
     output = png_save(f"{request.folder}/filled.png", out)
     del out
@@ -137,19 +136,6 @@ def inpaint_image_job(job, reporter) -> dict:
     request.seconds = time.monotonic() - started
     request.save()
     return _summary(request)
-
-
-def _every(fn, seconds: float):
-    """Calls fn at most every `seconds` (and always for the last batch): progress without a write per tile."""
-    last = [0.0]
-
-    def call(fraction: float) -> None:
-        now = time.monotonic()
-        if fraction >= 1.0 or now - last[0] >= seconds:
-            last[0] = now
-            fn(fraction)
-
-    return call
 
 
 def _summary(request: InpaintRequest) -> dict:
