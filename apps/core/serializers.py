@@ -180,6 +180,49 @@ class JobStateSerializer(serializers.ModelSerializer):
         return obj.job.error if obj.job else self.job_missing
 
 
+class ImageModelSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    version = serializers.IntegerField()
+    name = serializers.CharField()
+    dataset = serializers.CharField()
+
+
+class ImageRequestSerializer(JobStateSerializer):
+    """An image request (apps.core.models.ImageRequest: denoising, inpainting, segmentation): its job's state,
+    `url` (this API), `page_url` (its result page), `input_url` and the `model` it was queued for.
+
+    Subclasses set `detail_route` and `page_route` (URL names taking the request's id), list their Meta fields
+    and add their own files with `file_url`."""
+
+    detail_route = ""
+    page_route = ""
+
+    url = serializers.SerializerMethodField()
+    page_url = serializers.SerializerMethodField()
+    input_url = serializers.SerializerMethodField()
+    model = serializers.SerializerMethodField()
+
+    @staticmethod
+    def file_url(field) -> str | None:
+        """A FileField's URL, or None while the worker has not written it."""
+        return field.url if field else None
+
+    def get_url(self, obj) -> str:
+        return reverse(self.detail_route, args=[obj.id])
+
+    def get_page_url(self, obj) -> str:
+        return reverse(self.page_route, args=[obj.id])
+
+    @extend_schema_field(serializers.CharField())
+    def get_input_url(self, obj) -> str | None:
+        return self.file_url(obj.input)
+
+    @extend_schema_field(ImageModelSerializer(allow_null=True))
+    def get_model(self, obj) -> dict | None:
+        v = obj.model_version
+        return {"id": v.id, "version": v.version, "name": v.name, "dataset": v.dataset} if v else None
+
+
 class JobSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
     eta_seconds = serializers.SerializerMethodField()

@@ -1,13 +1,18 @@
 from __future__ import annotations
 
-from django.urls import reverse
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.core.params import SEED_MAX
 from apps.core.photo_samples import SAMPLES
-from apps.core.serializers import FormFloatField, JobStateSerializer, JsonChoiceField, JsonFloatField, JsonIntegerField
+from apps.core.serializers import (
+    FormFloatField,
+    ImageRequestSerializer,
+    JsonChoiceField,
+    JsonFloatField,
+    JsonIntegerField,
+)
 from apps.denoise.ml.config import DAE_DATASETS, SIGMA_MAX
 from apps.denoise.models import DenoiseRequest
 from apps.denoise.params import (
@@ -79,20 +84,11 @@ class DaeDemoRequestSerializer(serializers.Serializer):
     )
 
 
-class DenoiseModelSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    version = serializers.IntegerField()
-    name = serializers.CharField()
-    dataset = serializers.CharField()
+class DenoiseRequestSerializer(ImageRequestSerializer):
+    detail_route, page_route = "api-denoise-detail", "denoise:result"
 
-
-class DenoiseRequestSerializer(JobStateSerializer):
-    url = serializers.SerializerMethodField()
-    page_url = serializers.SerializerMethodField()
-    input_url = serializers.SerializerMethodField()
     noisy_url = serializers.SerializerMethodField()
     output_url = serializers.SerializerMethodField()
-    model = serializers.SerializerMethodField()
 
     class Meta:
         model = DenoiseRequest
@@ -105,28 +101,11 @@ class DenoiseRequestSerializer(JobStateSerializer):
         ]  # fmt: skip
         read_only_fields = fields
 
-    def get_url(self, obj: DenoiseRequest) -> str:
-        return reverse("api-denoise-detail", args=[obj.id])
-
-    def get_page_url(self, obj: DenoiseRequest) -> str:
-        return reverse("denoise:result", args=[obj.id])
-
-    def _file_url(self, field) -> str | None:
-        return field.url if field else None
-
-    @extend_schema_field(serializers.CharField())
-    def get_input_url(self, obj: DenoiseRequest) -> str | None:
-        return self._file_url(obj.input)
-
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_noisy_url(self, obj: DenoiseRequest) -> str | None:
-        return self._file_url(obj.noisy)
+        return self.file_url(obj.noisy)
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_output_url(self, obj: DenoiseRequest) -> str | None:
-        return self._file_url(obj.output)
+        return self.file_url(obj.output)
 
-    @extend_schema_field(DenoiseModelSerializer(allow_null=True))
-    def get_model(self, obj: DenoiseRequest) -> dict | None:
-        v = obj.model_version
-        return {"id": v.id, "version": v.version, "name": v.name, "dataset": v.dataset} if v else None

@@ -1,12 +1,17 @@
 from __future__ import annotations
 
 from django.core.files.uploadedfile import UploadedFile
-from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.core.params import SEED_MAX
-from apps.core.serializers import FormFloatField, JobStateSerializer, JsonChoiceField, JsonFloatField, JsonIntegerField
+from apps.core.serializers import (
+    FormFloatField,
+    ImageRequestSerializer,
+    JsonChoiceField,
+    JsonFloatField,
+    JsonIntegerField,
+)
 from apps.inpaint.models import InpaintRequest
 from apps.inpaint.samples import SAMPLE_NAMES
 from apps.inpaint.slots import COVERAGE_MAX, MASK_KINDS
@@ -87,13 +92,6 @@ class InpaintCreateJsonSerializer(serializers.Serializer):
     )
 
 
-class InpaintModelSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    version = serializers.IntegerField()
-    name = serializers.CharField()
-    dataset = serializers.CharField()
-
-
 class InpaintBaselineSerializer(serializers.Serializer):
     psnr = serializers.FloatField(allow_null=True, help_text="whole image, dB (null: identical to the input)")
     ssim = serializers.FloatField(allow_null=True)
@@ -101,15 +99,13 @@ class InpaintBaselineSerializer(serializers.Serializer):
     url = serializers.CharField(allow_null=True, help_text="the baseline's filled image (PNG)")
 
 
-class InpaintRequestSerializer(JobStateSerializer):
-    url = serializers.SerializerMethodField()
-    page_url = serializers.SerializerMethodField()
-    input_url = serializers.SerializerMethodField()
+class InpaintRequestSerializer(ImageRequestSerializer):
+    detail_route, page_route = "api-inpaint-detail", "inpaint:result"
+
     mask_url = serializers.SerializerMethodField()
     masked_url = serializers.SerializerMethodField()
     output_url = serializers.SerializerMethodField()
     baselines = serializers.SerializerMethodField()
-    model = serializers.SerializerMethodField()
 
     class Meta:
         model = InpaintRequest
@@ -122,37 +118,21 @@ class InpaintRequestSerializer(JobStateSerializer):
         ]  # fmt: skip
         read_only_fields = fields
 
-    def get_url(self, obj: InpaintRequest) -> str:
-        return reverse("api-inpaint-detail", args=[obj.id])
-
-    def get_page_url(self, obj: InpaintRequest) -> str:
-        return reverse("inpaint:result", args=[obj.id])
-
-    @extend_schema_field(serializers.CharField())
-    def get_input_url(self, obj: InpaintRequest) -> str | None:
-        return obj.input.url if obj.input else None
-
     @extend_schema_field(serializers.CharField())
     def get_mask_url(self, obj: InpaintRequest) -> str | None:
-        return obj.mask.url if obj.mask else None
+        return self.file_url(obj.mask)
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_masked_url(self, obj: InpaintRequest) -> str | None:
-        return obj.masked.url if obj.masked else None
+        return self.file_url(obj.masked)
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_output_url(self, obj: InpaintRequest) -> str | None:
-        return obj.output.url if obj.output else None
+        return self.file_url(obj.output)
 
     @extend_schema_field(serializers.DictField(child=InpaintBaselineSerializer()))
     def get_baselines(self, obj: InpaintRequest) -> dict:
         return baselines_with_urls(obj)
-
-    @extend_schema_field(InpaintModelSerializer(allow_null=True))
-    def get_model(self, obj: InpaintRequest) -> dict | None:
-        v = obj.model_version
-        return {"id": v.id, "version": v.version, "name": v.name, "dataset": v.dataset} if v else None
-
 
 def baselines_with_urls(obj: InpaintRequest) -> dict:
     """{name: {"psnr", "ssim", "psnr_masked", "url"}} in the order the worker ran them."""
