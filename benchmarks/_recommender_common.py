@@ -241,11 +241,12 @@ class NeuralTrainer:
         return neural_score_fn(self.model, "cpu")
 
 
-def recbole_protocol_fit(config: ProtocolConfig, split: Any) -> dict[str, Any]:
+def recbole_protocol_fit(config: ProtocolConfig, split: Any, *, with_score_fn: bool = False) -> dict[str, Any]:
     """Train on the split's train part, validate every `eval_step` epochs (NDCG@10), test the best.
 
     RecBole keeps the best validated model and tests it; so does this loop. Returns the test
-    and best valid metrics, the best epoch, the validation curve and the time spent training.
+    and best valid metrics, the best epoch, the validation curve and the time spent training
+    (and, `with_score_fn`, the best model's score function, for an ensemble to reuse).
     """
     trainer = NeuralTrainer.build(config, split.train.shape[0], split.train.shape[1])
     rng = np.random.default_rng(config.seed)
@@ -279,6 +280,7 @@ def recbole_protocol_fit(config: ProtocolConfig, split: Any) -> dict[str, Any]:
         "train_s": train_s,
         "eval_s": eval_s,
         "epoch_s": train_s / config.epochs,
+        **({"score_fn": score_fn} if with_score_fn else {}),
     }
 
 

@@ -186,7 +186,10 @@ def _job_execute(*, job_id, listener: Callable[[dict[str, Any]], None] | None = 
             **finish,
             status=JobStatus.SUCCEEDED,
             result=result or {},
-            message=f"Done in {time.monotonic() - started:.1f} s.",
+            # A handler's `activation` (why a new version was or was not made the active one) ends the message.
+            message=" ".join(
+                filter(None, [f"Done in {time.monotonic() - started:.1f} s.", (result or {}).get("activation")])
+            )[:500],
         )
     except JobHandedBack:
         heartbeat.stop()

@@ -14,6 +14,7 @@ from apps.core.errors import Conflict, InvalidInput
 from apps.core.models import ActiveModel
 from apps.recommender.ml.readers import RatingsData, ratings_read
 from apps.recommender.models import Dataset, DatasetUser, Item, Rating
+from apps.recommender.ratings_cache import ratings_cache_delete, ratings_cache_write
 
 RECOMMENDER_KIND = "recommender"
 BATCH_SIZE = 20_000
@@ -57,6 +58,7 @@ def _dataset_rows_delete(dataset: Dataset) -> None:
     dataset.delete()
     # The active model was trained on the old rows (their ids are gone): it must not serve the new ones.
     ActiveModel.objects.filter(kind=RECOMMENDER_KIND, dataset=dataset.slug).delete()
+    ratings_cache_delete(dataset.slug)
 
 
 def _pks_by_index(queryset, n: int) -> np.ndarray:
@@ -146,6 +148,8 @@ def dataset_import(
         item_pks = _pks_by_index(Item.objects.filter(dataset=dataset), data.n_items)
         user_pks = _pks_by_index(DatasetUser.objects.filter(dataset=dataset), data.n_users)
         _ratings_insert(dataset, data, user_pks, item_pks, progress)
+    # After the commit: training reads these arrays instead of every rating row (see ratings_cache).
+    ratings_cache_write(dataset, (data.user_index, data.item_index, data.rating, user_pks, item_pks))
     return dataset
 
 

@@ -8,7 +8,7 @@ The arrays (saved with `np.savez` next to the checkpoint; extra keys are kept an
 | key | shape, dtype | what |
 | --- | --- | --- |
 | `format_version` | (), int | SERVING_FORMAT |
-| `model` | (), str | "mult-vae", "mult-dae", "recvae" or "ease" |
+| `model` | (), str | "mult-vae", "mult-dae", "recvae", or an item-item model: "ease", "dlae", "edlae" |
 | `threshold` | (), float | ratings above it are positives (fold-in input) |
 | `n_users`, `n_items` | (), int | the data set's users and items (whole catalogue) |
 | `item_known` | (n_items,), bool | items the model was trained on; others are never scored |
@@ -21,7 +21,8 @@ The arrays (saved with `np.savez` next to the checkpoint; extra keys are kept an
 | mlp-tanh: `enc_last_tanh` | (), bool | tanh on the latent code (Mult-DAE) or not (Mult-VAE: the mean) |
 | recvae: `ln_g{i}`, `ln_b{i}`, `ln_eps` | | the encoder's layer norms |
 | neural: `item_embeddings` | (n_items, d), float32 | unit-norm output weights: the item similarity |
-| ease: `ease_b` | (n_items, n_items), float32 | B; the similarity is (B + Bᵀ) / 2 |
+| item-item: `ease_b` | (n_items, n_items), float32 | B (EASE, DLAE or EDLAE); the similarity is (B + Bᵀ) / 2 |
+| ensemble: `ease_b`, neural keys, `blend_weight` | | w·unit(x·B) + (1-w)·unit(neural logits); similarity from B |
 
 Item indices are positions in the data set's catalogue (0..n_items-1), user indices
 positions in its user list, as `readers.RatingsData` numbers them.
@@ -38,6 +39,10 @@ SERVING_FORMAT = 1
 TOPK = 100
 NEIGHBORS = 50
 NEURAL_MODELS = ("mult-vae", "mult-dae", "recvae")
+# Scored as x · B, whatever closed form made B (DLAE keeps a diagonal: rated items are excluded anyway).
+ITEM_ITEM_MODELS = ("ease", "dlae", "edlae")
+# EDLAE's and a neural model's scores blended with a weight chosen on validation users.
+ENSEMBLE = "ensemble"
 COMMON_KEYS = (
     "format_version", "model", "threshold", "n_users", "n_items", "item_known", "popularity",
     "topk_items", "topk_scores", "history_indptr", "history_indices", "history_ratings",
@@ -60,6 +65,17 @@ def foldin_inputs(item_indices: np.ndarray, ratings: np.ndarray, threshold: floa
     if not len(chosen):
         chosen = items[usable]
     return np.unique(chosen)
+
+
+def scores_blend(item_item: np.ndarray, neural: np.ndarray, weight: float) -> np.ndarray:
+    """w · a + (1 - w) · b with each row of a and b scaled to unit length first: the two models' scores
+    live on unrelated scales, and the norm makes the weight mean the same for every user."""
+
+    def unit(x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x, dtype=np.float32)
+        return x / np.maximum(np.linalg.norm(x, axis=-1, keepdims=True), np.float32(1e-12))
+
+    return np.float32(weight) * unit(item_item) + np.float32(1.0 - weight) * unit(neural)
 
 
 def _swish(x: np.ndarray) -> np.ndarray:
@@ -104,18 +120,20 @@ class ServingModel:
         self.known = self.arrays["item_known"].astype(bool)
         if self.known.shape != (self.n_items,):
             raise ValueError(f"item_known has shape {self.known.shape}, expected ({self.n_items},)")
-        if self.model in NEURAL_MODELS:
+        if self.model not in (*NEURAL_MODELS, *ITEM_ITEM_MODELS, ENSEMBLE):
+            raise ValueError(f"unknown model {self.model!r} in serving arrays")
+        if self.model in NEURAL_MODELS or self.model == ENSEMBLE:
             self.arch = str(self.arrays["arch"])
             self._enc = self._layers("enc")
             self._dec = self._layers("dec")
             embeddings = self.arrays["item_embeddings"].astype(np.float32)
             self._embeddings = embeddings
-        elif self.model == "ease":
+        if self.model in ITEM_ITEM_MODELS or self.model == ENSEMBLE:
             self._ease = self.arrays["ease_b"].astype(np.float32)
             if self._ease.shape != (self.n_items, self.n_items):
                 raise ValueError(f"ease_b has shape {self._ease.shape}, expected {(self.n_items, self.n_items)}")
-        else:
-            raise ValueError(f"unknown model {self.model!r} in serving arrays")
+        if self.model == ENSEMBLE:
+            self.blend_weight = float(self.arrays["blend_weight"])
 
     def _layers(self, prefix: str) -> list[tuple[np.ndarray, np.ndarray]]:
         layers = []
@@ -139,8 +157,13 @@ class ServingModel:
 
     def _logits(self, inputs: np.ndarray) -> np.ndarray:
         """The model's forward pass for one user whose (binary) input items are `inputs`."""
-        if self.model == "ease":
+        if self.model in ITEM_ITEM_MODELS:
             return self._ease[inputs].sum(axis=0)
+        if self.model == ENSEMBLE:
+            return scores_blend(self._ease[inputs].sum(axis=0), self._neural_logits(inputs), self.blend_weight)
+        return self._neural_logits(inputs)
+
+    def _neural_logits(self, inputs: np.ndarray) -> np.ndarray:
         w0, b0 = self._enc[0]
         # The L2-normalised binary row times W0 is the sum of the rows read, over sqrt(count).
         h = w0[inputs].sum(axis=0) / np.float32(np.sqrt(len(inputs))) + b0
@@ -210,7 +233,7 @@ class ServingModel:
         """(len(a), len(b)) item-item similarities: cosine of output embeddings, or EASE's (B + Bᵀ)/2."""
         a = np.asarray(a_items, dtype=np.int64)
         b = np.asarray(b_items, dtype=np.int64)
-        if self.model == "ease":
+        if self.model in ITEM_ITEM_MODELS or self.model == ENSEMBLE:
             return 0.5 * (self._ease[np.ix_(a, b)] + self._ease[np.ix_(b, a)].T)
         return self._embeddings[a] @ self._embeddings[b].T
 

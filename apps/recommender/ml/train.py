@@ -4,12 +4,16 @@
 training users, picks the epoch with the best validation NDCG@100, and reports test
 NDCG@100, Recall@20 and Recall@50 for the model and for two baselines on the same split
 (popularity, and EASE with λ chosen on the validation users), so every model version
-carries its own yardsticks. The model served is the evaluated one (trained on the training
+carries its own yardsticks. The closed-form models (EASE, DLAE, EDLAE) have no epochs: their
+settings are chosen on the validation users instead; "ensemble" blends EDLAE with a neural
+model, the weight chosen on the validation users too. Every result records the served model's
+validation NDCG@100, the figure activation compares. The model served is the evaluated one (trained on the training
 users); every data-set user's recommendations are folded in from their whole history.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from collections.abc import Callable
@@ -20,7 +24,8 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 
-from apps.recommender.ml.config import TrainConfig
+from apps.recommender.ml.config import CLOSED_FORM_MODELS, TrainConfig
+from apps.recommender.ml.dlae import blend_weight_select, closed_form_select
 from apps.recommender.ml.ease import ease_fit, ease_lambda_select, ease_scores
 from apps.recommender.ml.export import ease_arrays, neural_arrays, neural_score_fn, serving_arrays_build
 from apps.recommender.ml.metrics import ndcg_at_k, recall_at_k, seen_exclude
@@ -31,6 +36,7 @@ from apps.recommender.ml.protocol import (
     positives_from_ratings,
     split_strong,
 )
+from apps.recommender.ml.serving import ENSEMBLE, scores_blend
 
 __all__ = ["TrainConfig", "TrainResult", "recommender_train", "split_evaluate"]
 
@@ -47,6 +53,9 @@ class TrainResult:
     config: dict[str, Any]  # the settings used, defaults resolved
     state: dict[str, Any]  # for torch.save: tensors and plain values only
     serving: dict[str, np.ndarray] = field(repr=False)  # for np.savez; see serving.py
+    # The served model's NDCG@100 on the validation users (what chose its settings or epoch): the
+    # figure a new version must beat to replace the active one, since test users are never for choosing.
+    validation: MetricDict = field(default_factory=dict)
 
 
 def split_evaluate(
@@ -196,7 +205,9 @@ def recommender_train(
     started = time.perf_counter()
     n_train_items = split.train.shape[1]
     ease_grid: dict[float, float] = {}
-    if config.model != "ease" and n_train_items > config.ease_baseline_max_items:
+    # The closed forms (and the ensemble, which holds EDLAE) build the dense matrix anyway.
+    dense_anyway = config.model in CLOSED_FORM_MODELS or config.model == ENSEMBLE
+    if not dense_anyway and n_train_items > config.ease_baseline_max_items:
         resolved["ease_baseline"] = (
             f"skipped: {n_train_items} items > ease_baseline_max_items {config.ease_baseline_max_items}"
         )
@@ -210,27 +221,65 @@ def recommender_train(
         resolved["ease_lambda"] = lam
     ease_seconds = time.perf_counter() - started
 
-    if config.model == "ease":
-        entry = {
-            "epoch": 1,
-            "epochs": 1,
-            "loss": None,
-            "ndcg@100": _validation_ndcg(_ease_fn(ease_b), split, config.eval_batch_size),
-            "seconds": ease_seconds,
-        }
+    ensemble = config.model == ENSEMBLE
+    closed_model = "edlae" if ensemble else config.model
+    if closed_model in CLOSED_FORM_MODELS:
+        if closed_model == "ease":
+            B, validation_ndcg = ease_b, ease_grid.get(lam)
+        else:
+            started = time.perf_counter()
+            chosen, B, tried = closed_form_select(
+                closed_model, split.train, split.val_tr, split.val_te, p=config.dlae_dropout, lam=config.dlae_lambda
+            )
+            resolved.update({"dlae_dropout": chosen["p"], "dlae_lambda": chosen["lambda"]})
+            resolved["dlae_validation_ndcg"] = tried
+            validation_ndcg = chosen["validation_ndcg"]
+            ease_seconds = time.perf_counter() - started
+        if validation_ndcg is None:  # λ given, not searched
+            validation_ndcg = _validation_ndcg(_ease_fn(B), split, config.eval_batch_size)
+
+    if config.model in CLOSED_FORM_MODELS:
+        entry = {"epoch": 1, "epochs": 1, "loss": None, "ndcg@100": validation_ndcg, "seconds": ease_seconds}
         history, best_epoch = [entry], 1
         if on_epoch is not None:
             on_epoch(dict(entry))
-        metrics = dict(baselines["ease"])
-        score_fn = _ease_fn(ease_b)
-        model_arrays = ease_arrays(ease_b, split.items, n_items)
-        state: dict[str, Any] = {"ease_b": torch.from_numpy(ease_b)}
+        score_fn = _ease_fn(B)
+        metrics = (
+            dict(baselines["ease"])
+            if config.model == "ease"
+            else split_evaluate(score_fn, split.test_tr, split.test_te, config.eval_batch_size)
+        )
+        model_arrays = ease_arrays(B, split.items, n_items)
+        state: dict[str, Any] = {"ease_b": torch.from_numpy(B)}
     else:
-        model, history, best_epoch = _neural_train(split, config, device, on_epoch, resolved)
+        neural_config = (
+            dataclasses.replace(
+                config, model=config.ensemble_neural, hidden=config.ensemble_hidden, latent=config.ensemble_latent
+            )
+            if ensemble
+            else config
+        )
+        model, history, best_epoch = _neural_train(split, neural_config, device, on_epoch, resolved)
+        validation_ndcg = max(entry["ndcg@100"] for entry in history)
         score_fn = neural_score_fn(model, device)
-        metrics = split_evaluate(score_fn, split.test_tr, split.test_te, config.eval_batch_size)
         model_arrays = neural_arrays(model, split.items, n_items)
         state = {"state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()}}
+        if ensemble:
+            neural_fn = score_fn
+            weight, table = blend_weight_select(
+                ease_scores(split.val_tr, B), neural_fn(split.val_tr), split.val_tr, split.val_te
+            )
+            resolved["ensemble_weight"] = weight
+            resolved["ensemble_validation_ndcg"] = {str(w): v for w, v in table.items()}
+            validation_ndcg = table[weight]
+
+            def score_fn(rows: sp.csr_matrix) -> np.ndarray:
+                return scores_blend(ease_scores(rows, B), neural_fn(rows), weight)
+
+            model_arrays.update({**ease_arrays(B, split.items, n_items), "blend_weight": np.array(weight)})
+            state["ease_b"] = torch.from_numpy(B)
+        metrics = split_evaluate(score_fn, split.test_tr, split.test_te, config.eval_batch_size)
+    validation = {"ndcg@100": float(validation_ndcg)}
 
     serving = serving_arrays_build(
         model_arrays, score_fn, model_name=config.model, items=split.items, user_index=user_index,
@@ -240,6 +289,7 @@ def recommender_train(
     final_config = {
         **config.to_dict(),
         **resolved,
+        "validation": validation,
         "protocol": {
             "name": "strong generalisation (Liang et al. 2018)",
             "n_train_users": int(len(split.train_users)),
@@ -266,4 +316,5 @@ def recommender_train(
         config=final_config,
         state=state,
         serving=serving,
+        validation=validation,
     )

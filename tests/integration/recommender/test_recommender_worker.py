@@ -93,10 +93,39 @@ def test_worker_killed_mid_training_old_model_serves_retry_succeeds(
     assert served.status_code == 200 and served.json()["model"]["id"] == first.result["model_version"]
 
     worker_factory()
-    job.params = {**job.params, "config": {"epochs": 3}}  # the retry need not be as long
+    # The retry need not be as long; a 3-epoch model would not beat EASE's validation figure, so
+    # the job asks for activation outright (the admin's override of activation by validation).
+    job.params = {**job.params, "config": {"epochs": 3, "activate": True}}
     job.save(update_fields=["params"])
     retried = staff_client.post(f"/api/jobs/{job_id}/retry/")
     assert retried.status_code == 202, retried.content
     job = job_wait(job_id)
     assert job.status == "succeeded" and job.attempts == 2
+    assert job.result["activated"] and "activate=true" in job.result["activation"]
     assert api_client.get(url).json()["model"]["id"] == job.result["model_version"]
+
+
+def test_new_version_activated_only_when_its_validation_ndcg_is_higher(
+    celery_worker, small_dataset, staff_client, api_client
+):
+    # EDLAE first, as seed_demo does: a closed form served through the item-item path.
+    first = job_wait(train_request(staff_client, model="edlae").json()["id"])
+    assert first.status == "succeeded", first.error
+    assert first.result["activated"] and "no model was active" in first.result["activation"]
+    first_validation = first.result["validation"]["ndcg@100"]
+
+    second = job_wait(train_request(staff_client, epochs=2).json()["id"])
+    assert second.status == "succeeded", second.error
+    ours = second.result["validation"]["ndcg@100"]
+    active = ActiveModel.objects.get(kind="recommender", dataset="small").model_version
+    # Either way the decision follows the two validation figures, and the job says which.
+    if ours > first_validation:
+        assert second.result["activated"] and active.id == second.result["model_version"]
+        assert second.result["activation"].startswith("Activated: validation NDCG@100")
+    else:
+        assert not second.result["activated"] and active.id == first.result["model_version"]
+        assert second.result["activation"].startswith("Kept inactive: validation NDCG@100")
+        assert active.name == "edlae"
+    user = small_dataset.users.order_by("index").first().external_id
+    served = api_client.get(f"/api/datasets/small/users/{user}/recommendations/?k=5").json()
+    assert served["model"]["id"] == active.id
