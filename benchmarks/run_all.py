@@ -48,6 +48,9 @@ BENCHMARKS: list[tuple[str, list[str], list[str]]] = [
     # Inpainting: the shipped weights against OpenCV, scikit-image and PCA-64 on the same images and masks.
     ("inpaint_items", [], ["--threads", "1"]),
     ("inpaint_photos", [], ["--threads", "2"]),
+    # Segmentation: U-Net and SegNet against a constant, Otsu and a random forest on ISBI EM and Fashionopolis scenes.
+    ("segment_em", [], ["--threads", "2", "--seconds", "600", "--models", "unet,segnet"]),
+    ("segment_scenes", [], ["--threads", "2", "--epochs", "40"]),
 ]
 
 
