@@ -186,6 +186,8 @@ SPECTACULAR_SETTINGS = {
         "JobStateStatusEnum": ["queued", "running", "succeeded", "failed", "cancelled"],
         "AnomalyImageModelEnum": "apps.anomaly.ml.config.IMAGE_MODELS",
         "InpaintSampleEnum": "apps.inpaint.samples.SAMPLE_NAMES",
+        "DatasetEnum": ["fashion-mnist", "mnist"],  # the 28×28 image data sets (gallery, denoise demo, anomaly)
+        "SegmentDatasetEnum": "apps.segment.ml.config.SEGMENT_DATASETS",
     },
 }
 

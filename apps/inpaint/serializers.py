@@ -14,7 +14,7 @@ from apps.core.serializers import (
 )
 from apps.inpaint.models import InpaintRequest
 from apps.inpaint.samples import SAMPLE_NAMES
-from apps.inpaint.slots import COVERAGE_MAX, MASK_KINDS
+from apps.inpaint.slots import COVERAGE_MAX, INPAINT_BASELINES, MASK_KINDS
 
 MASK_HELP = (
     "a PNG of the image's size: white (any channel above 127) and not transparent = fill, black or transparent = "
@@ -134,15 +134,20 @@ class InpaintRequestSerializer(ImageRequestSerializer):
     def get_baselines(self, obj: InpaintRequest) -> dict:
         return baselines_with_urls(obj)
 
+
 def baselines_with_urls(obj: InpaintRequest) -> dict:
-    """{name: {"psnr", "ssim", "psnr_masked", "url"}} in the order the worker ran them."""
+    """{name: {"psnr", "ssim", "psnr_masked", "url"}} in INPAINT_BASELINES' order (then any other name).
+
+    Not the stored dict's order: PostgreSQL's jsonb keeps keys sorted by length, not as the worker wrote them."""
     from django.conf import settings
 
     files = obj.baselines_files or {}
+    found = obj.baselines or {}
+    order = [name for name in INPAINT_BASELINES if name in found] + sorted(set(found) - set(INPAINT_BASELINES))
     return {
         name: {
-            **{key: scores.get(key) for key in ("psnr", "ssim", "psnr_masked")},
+            **{key: found[name].get(key) for key in ("psnr", "ssim", "psnr_masked")},
             "url": f"{settings.MEDIA_URL}{files[name]}" if files.get(name) else None,
         }
-        for name, scores in (obj.baselines or {}).items()
+        for name in order
     }

@@ -16,6 +16,7 @@ from apps.segment.slots import (
     CLASS_COLOURS,
     CLASSES,
     MODEL_TITLES,
+    SEGMENT_BASELINES,
     SEGMENT_DATASETS,
     SEGMENTER_KIND,
     SEGMENTER_SLOT,
@@ -73,7 +74,12 @@ def model_figures(version: ModelVersion | None) -> dict | None:
     baselines = metrics.get("baselines") or getattr(version, "baselines", None) or {}
     columns = [{"name": version.name, "title": model_title(version.name), "ours": True}]
     sources = [metrics]
-    for name, figures in baselines.items():
+    # In the classes' and the baselines' own order: PostgreSQL's jsonb keeps a dict's keys sorted by length.
+    names = list((version.config or {}).get("classes") or CLASSES.get(version.dataset) or ())
+    classes = [c for c in names if c in iou] + [c for c in iou if c not in names]
+    known = [b for b in SEGMENT_BASELINES if b in baselines] + [b for b in baselines if b not in SEGMENT_BASELINES]
+    for name in known:
+        figures = baselines[name]
         if isinstance(figures, dict):
             columns.append(
                 {"name": name, "title": BASELINE_TITLES.get(name, name), "note": BASELINE_NOTES.get(name, ""),
@@ -82,7 +88,7 @@ def model_figures(version: ModelVersion | None) -> dict | None:
             sources.append(figures)
     rows = [
         {"label": cls, "values": [_number((s.get("iou") or {}).get(cls)) for s in sources], "summary": False}
-        for cls in iou
+        for cls in classes
     ]
     rows.append({"label": "mIoU", "values": [_number(s.get("miou")) for s in sources], "summary": True})
     rows.append(

@@ -11,7 +11,14 @@ from __future__ import annotations
 from apps.core.registry import DEFAULT_SLOT
 
 # The names the ml package defines (it cannot import the app), in one place for the app.
-from apps.segment.ml.config import CLASS_COLOURS, CLASSES, SCENE_SIZE, SEGMENT_DATASETS, SEGMENT_MODELS  # noqa: F401
+from apps.segment.ml.config import (  # noqa: F401
+    CLASS_COLOURS,
+    CLASSES,
+    SCENE_SIZE,
+    SEGMENT_BASELINES,
+    SEGMENT_DATASETS,
+    SEGMENT_MODELS,
+)
 
 SEGMENTER_KIND = "segmenter"
 TRAINING = "segmenter"
