@@ -171,6 +171,19 @@ class ImageRequest(models.Model):
         abstract = True
         ordering = ["-created_at"]
 
+    @staticmethod
+    def image_fields(image, name: str) -> dict:
+        """The row's fields that describe the checked image (an apps.core.image_upload_check.CheckedImage, or
+        anything with its width, height, mode, format and converted) and the name it came with."""
+        return {
+            "original_name": (name or "")[:200],
+            "width": image.width,
+            "height": image.height,
+            "mode": image.mode,
+            "format": image.format,
+            "converted": "; ".join(image.converted)[:200],
+        }
+
     @classmethod
     def folder_of(cls, request_id) -> str:
         """Where a request's files live, relative to MEDIA_ROOT (known before its row exists)."""

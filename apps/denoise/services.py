@@ -86,14 +86,9 @@ def _denoise_request_store(*, checked, version, name: str, sample: str, sigma, u
             model_version=version,
             input=relpath,
             sample=sample,
-            original_name=(name or "")[:200],
             sigma=None if sigma is None else float(sigma),
-            width=checked.width,
-            height=checked.height,
-            mode=checked.mode,
-            format=checked.format,
             output_format=checked.stored_format,
-            converted="; ".join(checked.converted)[:200],
+            **DenoiseRequest.image_fields(checked, name),
             expires_at=media_expiry(settings.AEWEB_DENOISE_RETENTION_HOURS),
         )
 

@@ -120,17 +120,12 @@ def _inpaint_request_store(
             input=input_rel,
             mask=mask_rel,
             sample=sample,
-            original_name=(name or "")[:200],
             mask_kind=kind,
             mask_coverage=coverage,
             mask_seed=seed,
             coverage=float(mask.mean()),
-            width=checked.width,
-            height=checked.height,
-            mode=checked.mode,
-            format=checked.format,
-            converted="; ".join(checked.converted)[:200],
             expires_at=media_expiry(settings.AEWEB_INPAINT_RETENTION_HOURS),
+            **InpaintRequest.image_fields(checked, name),
         )
 
     # The request's id stays out of the job (its params and result are public): the worker finds the
