@@ -78,6 +78,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "apps.core.middleware.NotFoundPageMiddleware",  # a page's missing job or result: the 404 page
 ]
 
 ROOT_URLCONF = "aeweb.urls"
@@ -174,13 +175,18 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "aeweb API",
-    "DESCRIPTION": "Autoencoders at work: recommendations, generation and denoising.",
+    "DESCRIPTION": "Autoencoders at work: recommendations, generation, denoising, representations, "
+    "anomaly detection, inpainting and segmentation.",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "apps.core.docs.schema_open_operations_unlock",  # no lock icon on open endpoints
+    ],
     # One name per choice set that several serializers share (else drf-spectacular makes up hashed names).
     "ENUM_NAME_OVERRIDES": {
         "JobStateStatusEnum": ["queued", "running", "succeeded", "failed", "cancelled"],

@@ -1,13 +1,15 @@
 from django.conf import settings
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
+from django.views.generic import RedirectView
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView
 
 from apps.anomaly.urls import api_urlpatterns as anomaly_api
 from apps.anomaly.urls import page_urlpatterns as anomaly_pages
-from apps.core.api_errors import bad_request, json_404, json_500, not_found
+from apps.core.api_errors import bad_request, json_404, not_found, server_error
 from apps.core.docs import swagger_ui
 from apps.core.urls import api_urlpatterns, page_urlpatterns
 from apps.denoise.apis import DaeDemoGalleryAliasApi
@@ -26,6 +28,8 @@ from apps.segment.urls import page_urlpatterns as segment_pages
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # Browsers ask for /favicon.ico whatever the page says (the admin, Swagger, images opened alone).
+    path("favicon.ico", RedirectView.as_view(url=static("core/favicon.svg"), permanent=True)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", swagger_ui, name="swagger-ui"),
     # Deprecated: the 28×28 denoising demo was the gallery's before it moved to the denoise app
@@ -64,4 +68,4 @@ urlpatterns = [
 
 handler400 = bad_request
 handler404 = not_found
-handler500 = json_500
+handler500 = server_error

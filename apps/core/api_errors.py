@@ -98,8 +98,13 @@ def json_404(request, exception=None, **_kwargs) -> JsonResponse:
     return JsonResponse(error_body("not_found", "No such page or resource."), status=404)
 
 
-def json_500(request) -> JsonResponse:
-    return JsonResponse(error_body("server_error", "Internal server error."), status=500)
+def server_error(request):
+    """handler500: JSON under /api/, the site's own error page (templates/500.html) elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(error_body("server_error", "Internal server error."), status=500)
+    from django.views.defaults import server_error as default_server_error
+
+    return default_server_error(request)
 
 
 def csrf_failure(request, reason: str = "") -> JsonResponse | HttpResponse:

@@ -23,9 +23,10 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.core.handlers.wsgi import LimitedStream
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 
-from apps.core.api_errors import error_body
+from apps.core.api_errors import error_body, not_found
+from apps.core.errors import NotFound
 
 CHUNK = 64 * 1024
 
@@ -104,3 +105,20 @@ class BodyLimitMiddleware:
         request._stream = LimitedStream(spool, size)
         request._read_started = False
         return None
+
+
+class NotFoundPageMiddleware:
+    """A page whose selector raised `NotFound` (a job, a result or a model version that is not there, or no
+    longer is) answers with the 404 page, not a server error. The API's own handler answers first under
+    /api/, so only pages reach this."""
+
+    def __init__(self, get_response: Callable) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, NotFound):
+            return None
+        return not_found(request, Http404(exception.message))

@@ -110,6 +110,9 @@ class AppContract:
     models: tuple[ModelKind, ...] = ()
     home_card: Callable[[], dict[str, Any]] | None = None  # {"title", "url", "description", "lines"}
     demo_seed: Callable[..., None] | None = None  # demo_seed(out=stdout, train=bool), called by seed_demo
+    # Jobs that take minutes (a deep model after a closed-form one, the slower maps): seed_demo queues
+    # them after every app's demo_seed, so on one training worker no app's first model waits behind them.
+    demo_seed_later: Callable[..., None] | None = None
 
 
 @dataclass
@@ -181,9 +184,9 @@ def app_register(contract: AppContract) -> None:
                     contract, f"model kind {model.name!r}: legacy kind {old.name!r} maps to unknown slot {old.slot!r}"
                 )
         models[model.name] = model
-    for hook in (contract.home_card, contract.demo_seed):
+    for hook in (contract.home_card, contract.demo_seed, contract.demo_seed_later):
         if hook is not None and not callable(hook):
-            _fail(contract, "home_card and demo_seed must be callables")
+            _fail(contract, "home_card, demo_seed and demo_seed_later must be callables")
 
     _registry.apps[contract.label] = contract
     _registry.jobs.update({kind.name: kind for kind in jobs})

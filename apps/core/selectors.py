@@ -46,11 +46,18 @@ def job_active(*, kind: str, **params) -> Job | None:
     return Job.objects.filter(kind=kind, status__in=ACTIVE_STATUSES, **filters).first()
 
 
+# Below these an extrapolation is mostly noise: the first report can come a moment after the start
+# (ETA 1 s at 1 %) or after a long data load (ETA 1,000 s for a job that then takes a minute).
+ETA_MIN_PROGRESS, ETA_MIN_SECONDS = 0.03, 3.0
+
+
 def job_eta_seconds(job: Job) -> float | None:
-    """Remaining seconds, extrapolated from the time taken so far."""
-    if job.status != JobStatus.RUNNING or not job.started_at or job.progress <= 0.0 or not job.heartbeat_at:
+    """Remaining seconds, extrapolated from the time taken so far; None until there is enough to go on."""
+    if job.status != JobStatus.RUNNING or not job.started_at or not job.heartbeat_at:
         return None
     elapsed = (job.heartbeat_at - job.started_at).total_seconds()
+    if job.progress < ETA_MIN_PROGRESS or elapsed < ETA_MIN_SECONDS:
+        return None
     return max(0.0, elapsed * (1.0 - job.progress) / job.progress)
 
 

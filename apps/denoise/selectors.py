@@ -10,6 +10,7 @@ from apps.core.errors import NotFound
 from apps.core.models import Job, JobStatus, ModelVersion
 from apps.core.registry import DEFAULT_SLOT
 from apps.core.selectors import job_active, model_version_active
+from apps.core.wording import count_noun
 from apps.denoise.ml.config import DAE_DATASETS, PHOTO_DATASETS
 from apps.denoise.models import DenoiseRequest
 
@@ -96,5 +97,5 @@ def home_card_lines() -> list[str]:
     if training is not None:
         lines.append(f"Training ({training.params.get('model') or 'unet'}): {training.status}, {training.progress:.0%}")
     recent = DenoiseRequest.objects.filter(created_at__gte=timezone.now() - timedelta(days=1)).count()
-    lines.append(f"{recent} image(s) denoised in the last 24 hours")
+    lines.append(f"{count_noun(recent, 'image')} denoised in the last 24 hours")
     return lines

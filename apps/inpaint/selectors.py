@@ -9,6 +9,7 @@ from django.utils import timezone
 from apps.core.errors import NotFound
 from apps.core.models import ModelVersion
 from apps.core.selectors import job_active, model_version_active
+from apps.core.wording import count_noun
 from apps.inpaint.models import InpaintRequest
 from apps.inpaint.slots import INPAINTER_KIND, INPAINTER_SLOT, ITEM_DATASET, ITEM_SIZE, PHOTO_DATASET, TRAIN_JOB_KIND
 
@@ -82,5 +83,5 @@ def home_card_lines() -> list[str]:
     if training is not None:
         lines.append(f"Training ({training.params.get('dataset', '')}): {training.status}, {training.progress:.0%}")
     recent = InpaintRequest.objects.filter(created_at__gte=timezone.now() - timedelta(days=1)).count()
-    lines.append(f"{recent} image(s) filled in the last 24 hours")
+    lines.append(f"{count_noun(recent, 'image')} filled in the last 24 hours")
     return lines

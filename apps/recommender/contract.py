@@ -19,4 +19,5 @@ APP = AppContract(
     models=(ModelKind(name="recommender", training="recommender", title="Collaborative-filtering autoencoder"),),
     home_card=selectors.home_card,
     demo_seed=demo.demo_seed,
+    demo_seed_later=demo.demo_seed_later,
 )

@@ -11,6 +11,7 @@ from pathlib import Path
 from django.conf import settings
 
 from apps.core import services as core_services
+from apps.core.models import ModelVersion
 from apps.core.selectors import job_active, model_version_active
 from apps.recommender import services
 from apps.recommender.models import Dataset
@@ -18,12 +19,18 @@ from apps.recommender.selectors import RECOMMENDER_KIND, TRAINING_JOB_KIND
 from apps.recommender.sources import ml100k_locate, synthetic_ratings_write
 
 # In order: the quick closed-form model (EDLAE: EASE's closed form with the dropout penalty, which
-# beat EASE on the validation and test users of ML-100K's splits), then the deep one.
+# beat EASE on the validation and test users of ML-100K's splits), then the deep one, queued by
+# `demo_seed_later` so every other app's first model is trained before it.
 DEMO_MODELS = ("edlae", "mult-vae")
+FIRST_MODEL, LATER_MODEL = DEMO_MODELS
+
+
+def demo_dataset() -> Dataset | None:
+    return Dataset.objects.filter(slug__in=["ml-100k", "synthetic"]).order_by("slug").first()
 
 
 def demo_seed(*, out, train: bool = True) -> None:
-    dataset = Dataset.objects.filter(slug__in=["ml-100k", "synthetic"]).order_by("slug").first()
+    dataset = demo_dataset()
     if dataset is None:
         folder = ml100k_locate()
         if folder is not None:
@@ -40,9 +47,18 @@ def demo_seed(*, out, train: bool = True) -> None:
     has_model = model_version_active(kind=RECOMMENDER_KIND, dataset=dataset.slug) is not None
     busy = job_active(kind=TRAINING_JOB_KIND) is not None
     if train and not has_model and not busy:
-        for n, model in enumerate(DEMO_MODELS):
-            job = core_services.training_job_start(kind="recommender", dataset=dataset.slug, model=model)
-            if n == 0:
-                out.write(f"Started the first training job ({model}): /jobs/{job.id}/ (recommendations follow it)")
-            else:
-                out.write(f"Queued {model} after it: /jobs/{job.id}/ (activated only if it validates better)")
+        job = core_services.training_job_start(kind="recommender", dataset=dataset.slug, model=FIRST_MODEL)
+        out.write(f"Started the first training job ({FIRST_MODEL}): /jobs/{job.id}/ (recommendations follow it)")
+
+
+def demo_seed_later(*, out, train: bool = True) -> None:
+    """The deep model, once: not when a version of it exists or its training is queued."""
+    dataset = demo_dataset()
+    if not train or dataset is None:
+        return
+    made = ModelVersion.objects.filter(kind=RECOMMENDER_KIND, dataset=dataset.slug, name=LATER_MODEL).exists()
+    if made or job_active(kind=TRAINING_JOB_KIND, dataset=dataset.slug, model=LATER_MODEL) is not None:
+        return
+    job = core_services.training_job_start(kind="recommender", dataset=dataset.slug, model=LATER_MODEL)
+    out.write(f"Queued {LATER_MODEL} after the other apps' first models: /jobs/{job.id}/ "
+              "(activated only if it validates better)")  # fmt: skip

@@ -32,4 +32,5 @@ APP = AppContract(
     ),
     home_card=selectors.home_card,
     demo_seed=demo.demo_seed,
+    demo_seed_later=demo.demo_seed_later,
 )

@@ -1,10 +1,10 @@
 """The representations app's part of `seed_demo`: quick code-2 trainings so the wardrobe has maps.
 
 Only when Fashion-MNIST is already on this machine (seed_demo downloads nothing). Queued in the
-order they become useful on the training queue of a 2-core CPU: PCA's map (seconds), UMAP's,
-then a time-boxed code-2 convolutional autoencoder and a code-2 VAE (their points decode),
-then t-SNE. A slot that already has a code-2 map, or a training of it that is queued or running,
-is left alone.
+order they become useful on the training queue of a 2-core CPU: PCA's map (seconds) with every
+app's first model; then, after those, UMAP's, a time-boxed code-2 convolutional autoencoder and a
+code-2 VAE (their points decode), then t-SNE. A slot that already has a code-2 map, or a training
+of it that is queued or running, is left alone.
 """
 
 from __future__ import annotations
@@ -27,17 +27,31 @@ QUICK = {
 }
 
 
+# PCA's map is there in seconds; the rest take minutes, so they queue after every app's first model.
+FIRST = ("pca",)
+
+
 def demo_seed(*, out, train: bool = True) -> None:
+    maps_seed(models=FIRST, out=out, train=train)
+
+
+def demo_seed_later(*, out, train: bool = True) -> None:
+    maps_seed(models=tuple(model for model in QUICK if model not in FIRST), out=out, train=train)
+
+
+def maps_seed(*, models: tuple[str, ...], out, train: bool) -> None:
     dataset = DEFAULT_DATASET
     have = {v.slot for v in selectors.map_versions(dataset=dataset)}
-    missing = [model for model in QUICK if model not in have]
+    missing = [model for model in models if model not in have]
     if not missing or not train:
         return
     if not dataset_available(dataset):
-        out.write(
-            f"Representations: {dataset} not found here, so the wardrobe waits for "
-            f"`manage.py train representation --model pca --set code=2 --dataset {dataset}` (it downloads the data)."
-        )
+        if "pca" in missing:  # said once, by the first stage
+            out.write(
+                f"Representations: {dataset} not found here, so the wardrobe waits for "
+                f"`manage.py train representation --model pca --set code=2 --dataset {dataset}` "
+                "(it downloads the data)."
+            )
         return
     started = []
     for model in missing:

@@ -9,6 +9,7 @@ from django.utils import timezone
 from apps.core.errors import NotFound
 from apps.core.models import ModelVersion
 from apps.core.selectors import job_active, model_version_active
+from apps.core.wording import count_noun
 from apps.segment.models import SegmentRequest
 from apps.segment.slots import (
     BASELINE_NOTES,
@@ -126,5 +127,5 @@ def home_card_lines() -> list[str]:
     if training is not None:
         lines.append(f"Training ({training.params.get('dataset')}): {training.status}, {training.progress:.0%}")
     recent = SegmentRequest.objects.filter(created_at__gte=timezone.now() - timedelta(days=1)).count()
-    lines.append(f"{recent} image(s) segmented in the last 24 hours")
+    lines.append(f"{count_noun(recent, 'image')} segmented in the last 24 hours")
     return lines

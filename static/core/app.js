@@ -33,6 +33,19 @@
     return m + " min " + Math.round(s - 60 * m) + " s";
   }
 
+  // "1 image", "2 images", "1,024 ratings": every count shown to people goes through here.
+  function plural(n, word, many) {
+    return Number(n).toLocaleString("en") + " " + (Number(n) === 1 ? word : many || word + "s");
+  }
+
+  function timeAgo(iso) {
+    const s = Math.max(0, (Date.now() - Date.parse(iso)) / 1000);
+    if (s < 45) return "just now";
+    if (s < 3600) return plural(Math.round(s / 60), "minute") + " ago";
+    if (s < 86400) return plural(Math.round(s / 3600), "hour") + " ago";
+    return plural(Math.round(s / 86400), "day") + " ago";
+  }
+
   class JobProgress extends HTMLElement {
     connectedCallback() {
       this.innerHTML = `
@@ -59,7 +72,7 @@
       }
       this.querySelector(".job-detail").textContent = detail;
       this.querySelector(".job-eta").textContent =
-        job.status === "running" && job.eta_seconds !== null ? "ETA " + fmtSeconds(job.eta_seconds) : "";
+        job.status !== "running" ? "" : job.eta_seconds === null ? "estimating time left…" : "about " + fmtSeconds(job.eta_seconds) + " left";
       this.querySelector(".job-message").textContent = job.error || job.message || "";
     }
     async poll() {
@@ -79,5 +92,23 @@
   }
   customElements.define("job-progress", JobProgress);
 
-  window.aeweb = { api, fmtSeconds };
+  // The site menu on a phone: folded behind its button (CSS shows the button below 700 px).
+  function navSetup() {
+    const bar = document.querySelector(".topbar"), toggle = bar && bar.querySelector(".nav-toggle");
+    if (!toggle) return;
+    bar.classList.add("js-nav");
+    toggle.hidden = false;
+    toggle.addEventListener("click", () => {
+      const open = bar.classList.toggle("open");
+      toggle.setAttribute("aria-expanded", String(open));
+    });
+    const here = window.location.pathname;
+    bar.querySelectorAll("nav a").forEach((a) => {
+      const path = new URL(a.href, window.location.href).pathname;
+      if (path !== "/" && here.startsWith(path)) a.setAttribute("aria-current", "page");
+    });
+  }
+  document.addEventListener("DOMContentLoaded", navSetup);
+
+  window.aeweb = { api, fmtSeconds, plural, timeAgo };
 })();

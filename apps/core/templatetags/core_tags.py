@@ -9,3 +9,16 @@ def lookup(mapping, key):
     if isinstance(mapping, dict):
         return mapping.get(key, "")
     return ""
+
+
+@register.filter
+def ago(value) -> str:
+    """`{{ when|ago }}`: "just now" under a minute, else "2 minutes ago", "3 days ago" (the largest unit only)."""
+    from django.utils import timezone
+    from django.utils.timesince import timesince
+
+    if not value:
+        return ""
+    if (timezone.now() - value).total_seconds() < 60:
+        return "just now"
+    return f"{timesince(value, depth=1)} ago"

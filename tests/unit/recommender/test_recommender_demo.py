@@ -1,4 +1,4 @@
-"""The recommender's part of `seed_demo`: the quick closed-form model first, the deep one after it."""
+"""The recommender's part of `seed_demo`: the quick closed-form model first, the deep one after every app's first."""
 
 from __future__ import annotations
 
@@ -27,6 +27,8 @@ def test_seed_queues_the_closed_form_model_before_the_deep_one(sent, tmp_path, s
     services.dataset_import(path=ratings, items_path=items, slug="synthetic")
     out = io.StringIO()
     demo.demo_seed(out=out, train=True)
+    assert [job.params["model"] for job in sent] == ["edlae"]  # the deep one waits for the other apps
+    demo.demo_seed_later(out=out, train=True)
     assert [(job.params["model"], job.params["dataset"]) for job in sent] == [
         ("edlae", "synthetic"),
         ("mult-vae", "synthetic"),
@@ -36,4 +38,5 @@ def test_seed_queues_the_closed_form_model_before_the_deep_one(sent, tmp_path, s
         training_params_validate({"dataset": "synthetic", "model": model})
     sent.clear()
     demo.demo_seed(out=io.StringIO(), train=True)  # jobs already queued: nothing more
+    demo.demo_seed_later(out=io.StringIO(), train=True)
     assert sent == []

@@ -37,9 +37,12 @@ class Command(BaseCommand):
         if train and not broker_wait():
             self.stderr.write(self.style.WARNING("The broker is not answering: data only, no training jobs."))
             train = False
-        for contract in registry.apps_registered():
-            if contract.demo_seed is not None:
-                contract.demo_seed(out=self.stdout, train=train)
+        # Every app's first, quick models before anyone's slow ones: one training worker runs them in order.
+        for stage in ("demo_seed", "demo_seed_later"):
+            for contract in registry.apps_registered():
+                hook = getattr(contract, stage)
+                if hook is not None:
+                    hook(out=self.stdout, train=train)
 
     def admin_ensure(self) -> None:
         users = get_user_model().objects
