@@ -97,3 +97,50 @@ def model_versions_active(*, kind: str) -> dict[tuple[str, str], ModelVersion]:
     """{(dataset, slot): version} of every active version of a kind, in one query."""
     pointers = ActiveModel.objects.select_related("model_version").filter(kind=kind)
     return {(p.dataset, p.slot): p.model_version for p in pointers}
+
+
+# --- the models page and the admin ----------------------------------------------------------
+
+
+def model_version_previous_active(*, kind: str, dataset: str, slot: str = registry.DEFAULT_SLOT) -> ModelVersion | None:
+    """The version a rollback of (kind, dataset, slot) goes back to (as services.model_version_rollback finds it)."""
+    from apps.core.models import Activation
+
+    current = ActiveModel.objects.filter(kind=kind, dataset=dataset, slot=slot).first()
+    if current is None:
+        return None
+    previous = (
+        Activation.objects.filter(kind=kind, dataset=dataset, slot=slot)
+        .exclude(model_version_id=current.model_version_id)
+        .select_related("model_version")
+        .first()
+    )
+    return previous.model_version if previous else None
+
+
+def model_version_filter_choices() -> dict[str, list[str]]:
+    """{"kinds", "datasets"}: the values the models page can filter by, sorted."""
+    pairs = ModelVersion.objects.values_list("kind", "dataset").distinct()
+    return {
+        "kinds": sorted({kind for kind, _ in pairs}),
+        "datasets": sorted({dataset for _, dataset in pairs}),
+    }
+
+
+def model_version_same_as_active(
+    *, kind: str, dataset: str, slot: str = registry.DEFAULT_SLOT, config: dict, metrics: dict
+) -> ModelVersion | None:
+    """The active version when a new one with this config and these metrics would only repeat it: same settings
+    (the device aside) and the same figures (wall-clock times aside). A trainer keeps such a version inactive."""
+    from apps.core.metric_display import metrics_same
+
+    active = model_version_active(kind=kind, dataset=dataset, slot=slot)
+    if active is None:
+        return None
+
+    def settings_of(value: dict) -> dict:
+        return {key: item for key, item in (value or {}).items() if key != "device"}
+
+    if settings_of(active.config) != settings_of(config) or not metrics_same(active.metrics, metrics):
+        return None
+    return active

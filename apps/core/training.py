@@ -17,6 +17,7 @@ from typing import Any
 from apps.core.artifacts import artifact_write
 from apps.core.errors import InvalidInput
 from apps.core.ml.config import Config, ConfigError
+from apps.core.selectors import model_version_same_as_active
 from apps.core.services import model_version_create
 
 ACTIVATE = "activate"  # a job option every training has: make the new version the active one (default true)
@@ -93,6 +94,8 @@ class TrainingRun:
         self.dataset: str = job.params.get("dataset", "")
         self.model: str = job.params.get("model", "")
         config = dict(job.params.get("config") or {})
+        # An explicit `activate: true` activates even a version that repeats the active one (see `register`).
+        self.activate_asked = config.get(ACTIVATE) is True
         self.activate = config.pop(ACTIVATE, True) is not False
         # What the person asked for, recorded on the version: the admin's retrain repeats it.
         self.overrides = config
@@ -144,19 +147,26 @@ class TrainingRun:
         dataset = dataset or self.dataset
         if isinstance(config, Config):
             config = config.to_dict()
+        config = {**config, "overrides": self.overrides, "device": self.device}
+        # A retrain that computed what is already active (same settings, same data, same figures) would only
+        # move the pointer to a copy: it stays inactive, and the job's message says why.
+        same = None
+        if self.activate and not self.activate_asked:
+            same = model_version_same_as_active(kind=kind, dataset=dataset, slot=slot, config=config, metrics=metrics)
+        activate = self.activate and same is None
         version = model_version_create(
             kind=kind,
             dataset=dataset,
             slot=slot,
             name=self.model,
-            config={**config, "overrides": self.overrides, "device": self.device},
+            config=config,
             metrics=metrics,
             baselines=baselines,
             history=self.reporter.history if history is None else history,
             artifacts=artifacts,
             job=self.job,
             card=f"{card}; trained on {self.device}; reproduce: {self.command(dataset)}",
-            activate=self.activate,
+            activate=activate,
             user=self.job.created_by,
         )
         result = {
@@ -165,8 +175,13 @@ class TrainingRun:
             "kind": kind,
             "slot": slot,
             "metrics": metrics,
-            "activated": self.activate,
+            "activated": activate,
         }
+        if same is not None:
+            extra["activation"] = (
+                f"Kept inactive: its metrics equal those of the active {same.name} v{same.version} "
+                "(same settings and data)."
+            )
         if baselines is not None:
             result["baselines"] = baselines
         return {**result, **extra}

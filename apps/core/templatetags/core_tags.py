@@ -22,3 +22,11 @@ def ago(value) -> str:
     if (timezone.now() - value).total_seconds() < 60:
         return "just now"
     return f"{timesince(value, depth=1)} ago"
+
+
+@register.filter
+def metric(value, name: str) -> str:
+    """`{{ value|metric:"psnr" }}` → "29.09 dB"."""
+    from apps.core.metric_display import metric_format
+
+    return metric_format(name, value)

@@ -106,7 +106,11 @@ def test_admin_retrain_of_a_gallery_version_starts_train_vae(fashion_dir, admin_
     response = admin_client.post(
         "/admin/core/modelversion/", {"action": "retrain", "_selected_action": [version.id]}, follow=False
     )
-    assert response.status_code == 302
+    form_url = f"/admin/core/modelversion/{version.id}/retrain/"
+    assert response.status_code == 302 and response["Location"] == form_url  # the form first: nothing started
+    assert admin_client.get(form_url).status_code == 200
+    response = admin_client.post(form_url, {"model": "conditional", "activate": "on"})
     job = Job.objects.filter(kind="train.vae").order_by("-created_at").first()
+    assert response.status_code == 302 and response["Location"] == f"/jobs/{job.id}/"
     assert job.params == {"dataset": "fashion-mnist", "model": "conditional", "config": version.config["overrides"]}
     assert job.status == "queued" and ModelVersion.objects.filter(kind="vae", slot="conditional").count() == 1

@@ -146,3 +146,37 @@ def test_activate_false_registers_without_moving_the_pointer(settings):
         job.refresh_from_db()
         result = _trainer(job, JobReporter(job))
     assert result["activated"] is False and not ActiveModel.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_retrain_that_repeats_the_active_version_stays_inactive_unless_asked(settings):
+    """Same settings, same data, same figures: the pointer stays where it is and the result says why; an explicit
+    `activate: true` still moves it."""
+    from apps.core.runner import job_execute
+
+    with registry_isolated():
+        app_register(
+            AppContract(
+                label="skeleton",
+                title="skeleton",
+                trainings=(Training(name="skeleton", handler=_trainer, validator=lambda p: p, title="skeleton"),),
+                models=(ModelKind(name="skeleton", training="skeleton", slots=("default", "small")),),
+            )
+        )
+
+        def train(config: dict) -> Job:
+            job = services.job_create(
+                kind="train.skeleton", params={"dataset": "d", "model": "m", "config": config}, enqueue=False
+            )
+            return job_execute(job_id=job.id)
+
+        first = train({"width": 2, "train_count": 5})
+        repeat = train({"width": 2, "train_count": 5})
+        assert repeat.status == "succeeded" and repeat.result["activated"] is False
+        assert f"m v{first.result['version']}" in repeat.result["activation"]
+        pointer = ActiveModel.objects.get(kind="skeleton", dataset="d", slot="small")
+        assert pointer.model_version_id == first.result["model_version"]
+        asked = train({"width": 2, "train_count": 5, "activate": True})
+        assert asked.result["activated"] is True
+        pointer.refresh_from_db()
+        assert pointer.model_version_id == asked.result["model_version"]
