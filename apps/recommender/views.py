@@ -81,11 +81,25 @@ def user_page(request, slug: str, user: str):
     return render(request, "recommender/user.html", context)
 
 
+def _stars(dataset: Dataset) -> list[int]:
+    """The star values for a data set's scale (whole stars, at least 1)."""
+    return list(range(int(max(1, round(dataset.rating_min))), int(round(dataset.rating_max)) + 1))
+
+
 def item_page(request, item_id: int):
     item = _found(selectors.item_get, item_id=item_id)
     mean = item.ratings.aggregate(mean=Avg("rating"))["mean"]
     similar, state = _model_state(item.dataset.slug, serving.item_similar, item_id=item_id, k=20)
-    context = {"item": item, "mean_rating": mean, "similar": similar, "state": state}
+    # MovieLens titles end in "(1977)" already: the year is shown once, not twice.
+    year_shown = item.year if item.year and f"({item.year})" not in item.title else None
+    context = {
+        "item": item,
+        "year_shown": year_shown,
+        "mean_rating": mean,
+        "similar": similar,
+        "state": state,
+        "stars": _stars(item.dataset),
+    }
     return render(request, "recommender/item.html", context)
 
 
@@ -103,10 +117,9 @@ def rate_page(request):
     config = None
     state: dict[str, Any] = {}
     if dataset is not None:
-        low, high = int(max(1, round(dataset.rating_min))), int(round(dataset.rating_max))
         config = {
             "dataset": dataset.slug,
-            "stars": list(range(low, high + 1)),
+            "stars": _stars(dataset),
             "itemsUrl": f"/api/datasets/{dataset.slug}/items/",
             "foldinUrl": f"/api/datasets/{dataset.slug}/recommendations/",
             "k": 20,

@@ -11,6 +11,7 @@
   const storeKey = "aeweb.rate." + config.dataset;
   const byId = (id) => document.getElementById(id);
   const PAGE_SIZE = 15;
+  const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
   let ratings = storeLoad(); // {itemId: {rating, title}}
   let page = 1;
@@ -51,7 +52,7 @@
   function stars(item) {
     const box = el("span", { class: "stars", role: "group", "data-item-id": item.id, "aria-label": "Rate " + item.title });
     for (const value of config.stars) {
-      const button = el("button", { type: "button", "data-value": value, title: `${value} stars`, "aria-label": `${value} stars` }, "★");
+      const button = el("button", { type: "button", "data-value": value, title: plural(value, "star"), "aria-label": plural(value, "star") }, "★");
       button.addEventListener("click", () => rate(item, value));
       box.append(button);
     }
@@ -145,8 +146,8 @@
     );
     const n = Object.keys(ratings).length;
     byId("recs-status").textContent =
-      `${data.items.length} recommendations from ${data.model.name} v${data.model.version}, ` +
-      `from your ${n} rating${n === 1 ? "" : "s"}.`;
+      `${plural(data.items.length, "recommendation")} from ${data.model.name} v${data.model.version}, ` +
+      `from your ${plural(n, "rating")}.`;
   }
 
   async function recommend(retried) {
@@ -198,6 +199,21 @@
   byId("rate-prev").addEventListener("click", () => { page = Math.max(1, page - 1); itemsLoad(); });
   byId("rate-next").addEventListener("click", () => { page = Math.min(pages, page + 1); itemsLoad(); });
   byId("rate-clear").addEventListener("click", () => { ratings = {}; changed(); });
+  // The phone's bottom panel folds down to its heading, to read the list behind it.
+  byId("recs-toggle").addEventListener("click", (event) => {
+    const open = event.target.getAttribute("aria-expanded") !== "true";
+    event.target.setAttribute("aria-expanded", String(open));
+    event.target.textContent = open ? "Hide" : "Show";
+    byId("recs-panel").classList.toggle("collapsed", !open);
+  });
+  // Ratings made on an item page (item_rate.js, same storage) in another tab count here too.
+  window.addEventListener("storage", (event) => {
+    if (event.key !== storeKey) return;
+    ratings = storeLoad();
+    document.querySelectorAll(".stars[data-item-id]").forEach(starsPaint);
+    ratedRender();
+    recommend();
+  });
 
   ratedRender();
   itemsLoad();

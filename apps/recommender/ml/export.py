@@ -13,7 +13,7 @@ import scipy.sparse as sp
 import torch
 
 from apps.recommender.ml.models import MultDAE, RecVAE, csr_to_torch
-from apps.recommender.ml.serving import NEIGHBORS, SERVING_FORMAT, TOPK
+from apps.recommender.ml.serving import NEIGHBORS, SERVING_FORMAT, TOPK, neighbors_compute, topk_rows
 
 ScoreFn = Callable[[sp.csr_matrix], np.ndarray]  # binary rows over the kept items → their scores
 
@@ -80,20 +80,6 @@ def neural_score_fn(model: torch.nn.Module, device: str) -> ScoreFn:
     return score
 
 
-def _topk_rows(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per row the k best finite scores, best first, equal scores in item order; -1 / -inf padding."""
-    k_eff = min(k, scores.shape[1])
-    # A full stable sort, so ties fall in item order exactly as ServingModel's request-time top-k.
-    items = np.argsort(-scores, axis=1, kind="stable")[:, :k_eff].astype(np.int32)
-    values = np.take_along_axis(scores, items, axis=1).astype(np.float32)
-    items[~np.isfinite(values)] = -1
-    out_items = np.full((scores.shape[0], k), -1, dtype=np.int32)
-    out_values = np.full((scores.shape[0], k), -np.inf, dtype=np.float32)
-    out_items[:, :k_eff], out_values[:, :k_eff] = items, values
-    out_values[out_items < 0] = -np.inf
-    return out_items, out_values
-
-
 def foldin_matrix(history: sp.csr_matrix, threshold: float, known: np.ndarray) -> sp.csr_matrix:
     """Binary fold-in rows for every user, by the rule of `serving.foldin_inputs`, applied to all at once."""
     history = history.tocsr()
@@ -135,29 +121,8 @@ def users_topk(
         scores[:, ~known] = -np.inf
         batch = history[start:stop]
         scores[np.repeat(np.arange(stop - start), np.diff(batch.indptr)), batch.indices] = -np.inf
-        top_items[start:stop], top_scores[start:stop] = _topk_rows(scores, k)
+        top_items[start:stop], top_scores[start:stop] = topk_rows(scores, k)
     return top_items, top_scores
-
-
-def neighbors_compute(
-    similarity: Callable[[np.ndarray, np.ndarray], np.ndarray],
-    known: np.ndarray,
-    k: int = NEIGHBORS,
-    chunk: int = 1024,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Each item's k most similar known items (itself excluded); unknown items get none."""
-    n_items = len(known)
-    out_items = np.full((n_items, k), -1, dtype=np.int32)
-    out_scores = np.full((n_items, k), -np.inf, dtype=np.float32)
-    all_items = np.arange(n_items)
-    known_items = np.flatnonzero(known)
-    for start in range(0, len(known_items), chunk):
-        rows = known_items[start : start + chunk]
-        sims = np.asarray(similarity(rows, all_items), dtype=np.float32)
-        sims[:, ~known] = -np.inf
-        sims[np.arange(len(rows)), rows] = -np.inf
-        out_items[rows], out_scores[rows] = _topk_rows(sims, k)
-    return out_items, out_scores
 
 
 def serving_arrays_build(

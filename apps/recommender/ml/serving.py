@@ -15,14 +15,16 @@ The arrays (saved with `np.savez` next to the checkpoint; extra keys are kept an
 | `popularity` | (n_items,), float32 | positives per item, the fallback for an empty history |
 | `topk_items`, `topk_scores` | (n_users, TOPK), int32 / float32 | each data-set user's best items, -1 padded |
 | `history_indptr`, `history_indices`, `history_ratings` | csr of every rating | per-user histories |
-| `neighbors_items`, `neighbors_scores` | (n_items, NEIGHBORS) | most similar items, -1 padded |
+| `neighbors_items`, `neighbors_scores` | (n_items, NEIGHBORS) | most similar items (`similarity`), -1 padded |
 | neural models: `enc_w{i}`, `enc_b{i}`, `dec_w{i}`, `dec_b{i}` | (in, out) weights | the forward pass |
 | `arch` | (), str | "mlp-tanh" (Mult-VAE/DAE) or "recvae" |
 | mlp-tanh: `enc_last_tanh` | (), bool | tanh on the latent code (Mult-DAE) or not (Mult-VAE: the mean) |
 | recvae: `ln_g{i}`, `ln_b{i}`, `ln_eps` | | the encoder's layer norms |
-| neural: `item_embeddings` | (n_items, d), float32 | unit-norm output weights: the item similarity |
-| item-item: `ease_b` | (n_items, n_items), float32 | B (EASE, DLAE or EDLAE); the similarity is (B + Bᵀ) / 2 |
+| neural: `item_embeddings` | (n_items, d), float32 | unit-norm output weights (part of the similarity) |
+| item-item: `ease_b` | (n_items, n_items), float32 | B (EASE, DLAE or EDLAE), scored as x·B |
 | ensemble: `ease_b`, neural keys, `blend_weight` | | w·unit(x·B) + (1-w)·unit(neural logits); similarity from B |
+
+Format 1 (before the similarity below) still loads: its neighbours are recomputed on load.
 
 Item indices are positions in the data set's catalogue (0..n_items-1), user indices
 positions in its user list, as `readers.RatingsData` numbers them.
@@ -30,12 +32,15 @@ positions in its user list, as `readers.RatingsData` numbers them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import numpy as np
 
-SERVING_FORMAT = 1
+# 2: neighbours by the popularity-corrected similarity of `ServingModel.similarity`. Format 1 files
+# (neighbours by (B + Bᵀ)/2 or raw output-embedding cosine) load with their neighbours recomputed.
+SERVING_FORMAT = 2
+FORMATS_READ = (1, 2)
 TOPK = 100
 NEIGHBORS = 50
 NEURAL_MODELS = ("mult-vae", "mult-dae", "recvae")
@@ -78,6 +83,45 @@ def scores_blend(item_item: np.ndarray, neural: np.ndarray, weight: float) -> np
     return np.float32(weight) * unit(item_item) + np.float32(1.0 - weight) * unit(neural)
 
 
+def _unit_rows(x: np.ndarray) -> np.ndarray:
+    return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), np.float32(1e-12))
+
+
+def topk_rows(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per row the k best finite scores, best first, equal scores in item order; -1 / -inf padding."""
+    k_eff = min(k, scores.shape[1])
+    # A full stable sort, so ties fall in item order exactly as ServingModel's request-time top-k.
+    items = np.argsort(-scores, axis=1, kind="stable")[:, :k_eff].astype(np.int32)
+    values = np.take_along_axis(scores, items, axis=1).astype(np.float32)
+    items[~np.isfinite(values)] = -1
+    out_items = np.full((scores.shape[0], k), -1, dtype=np.int32)
+    out_values = np.full((scores.shape[0], k), -np.inf, dtype=np.float32)
+    out_items[:, :k_eff], out_values[:, :k_eff] = items, values
+    out_values[out_items < 0] = -np.inf
+    return out_items, out_values
+
+
+def neighbors_compute(
+    similarity: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    known: np.ndarray,
+    k: int = NEIGHBORS,
+    chunk: int = 1024,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each item's k most similar known items (itself excluded); unknown items get none."""
+    n_items = len(known)
+    out_items = np.full((n_items, k), -1, dtype=np.int32)
+    out_scores = np.full((n_items, k), -np.inf, dtype=np.float32)
+    all_items = np.arange(n_items)
+    known_items = np.flatnonzero(known)
+    for start in range(0, len(known_items), chunk):
+        rows = known_items[start : start + chunk]
+        sims = np.array(similarity(rows, all_items), dtype=np.float32)
+        sims[:, ~known] = -np.inf
+        sims[np.arange(len(rows)), rows] = -np.inf
+        out_items[rows], out_scores[rows] = topk_rows(sims, k)
+    return out_items, out_scores
+
+
 def _swish(x: np.ndarray) -> np.ndarray:
     return x / (1.0 + np.exp(-x))
 
@@ -111,8 +155,8 @@ class ServingModel:
         if missing:
             raise ValueError(f"serving arrays lack {', '.join(missing)}")
         version = int(self.arrays["format_version"])
-        if version != SERVING_FORMAT:
-            raise ValueError(f"serving arrays have format {version}; this code reads {SERVING_FORMAT}")
+        if version not in FORMATS_READ:
+            raise ValueError(f"serving arrays have format {version}; this code reads {FORMATS_READ}")
         self.model = str(self.arrays["model"])
         self.threshold = float(self.arrays["threshold"])
         self.n_users = int(self.arrays["n_users"])
@@ -134,6 +178,11 @@ class ServingModel:
                 raise ValueError(f"ease_b has shape {self._ease.shape}, expected {(self.n_items, self.n_items)}")
         if self.model == ENSEMBLE:
             self.blend_weight = float(self.arrays["blend_weight"])
+        self._features: np.ndarray | None = None
+        if version < SERVING_FORMAT:  # older neighbours came from the old similarity: once per loaded version
+            self.arrays["neighbors_items"], self.arrays["neighbors_scores"] = neighbors_compute(
+                self.similarity, self.known, k=self.arrays["neighbors_items"].shape[1]
+            )
 
     def _layers(self, prefix: str) -> list[tuple[np.ndarray, np.ndarray]]:
         layers = []
@@ -166,7 +215,10 @@ class ServingModel:
     def _neural_logits(self, inputs: np.ndarray) -> np.ndarray:
         w0, b0 = self._enc[0]
         # The L2-normalised binary row times W0 is the sum of the rows read, over sqrt(count).
-        h = w0[inputs].sum(axis=0) / np.float32(np.sqrt(len(inputs))) + b0
+        return self._neural_forward(w0[inputs].sum(axis=0) / np.float32(np.sqrt(len(inputs))) + b0)
+
+    def _neural_forward(self, h: np.ndarray) -> np.ndarray:
+        """Logits from the first layer's pre-activation h (one row, or a batch of rows)."""
         if self.arch == "recvae":
             eps = float(self.arrays["ln_eps"])
             h = _layer_norm(_swish(h), self.arrays["ln_g0"], self.arrays["ln_b0"], eps)
@@ -229,13 +281,31 @@ class ServingModel:
 
     # --- similarity --------------------------------------------------------------------------
 
+    def _similarity_features(self) -> np.ndarray:
+        """Rows whose dot products are the item similarities (computed once, on first use).
+
+        Chosen by benchmarks/recommender_similar.py on ML-100K (genre overlap of the top 10 with a floor
+        on held-out co-rating) over (B + Bᵀ)/2 and raw embedding cosine, which favoured popular items:
+        - item-item models: cosine of the rows of B⁺ = max(B, 0), two items alike when they raise the
+          same items' scores (a popular item raises many items a little, so it no longer wins alone);
+        - neural models: cosine of the output and input embeddings, each centred on the known items'
+          mean first (the mean is the direction every popular item shares).
+        Items the model never saw get zero rows."""
+        if self._features is None:
+            if self.model in ITEM_ITEM_MODELS or self.model == ENSEMBLE:
+                features = np.maximum(self._ease, np.float32(0.0))
+            else:
+                parts = [self._embeddings, self._enc[0][0]]
+                features = np.hstack([_unit_rows(p - p[self.known].mean(axis=0)) for p in parts])
+            features = _unit_rows(features)
+            features[~self.known] = 0.0
+            self._features = features.astype(np.float32)
+        return self._features
+
     def similarity(self, a_items: np.ndarray, b_items: np.ndarray) -> np.ndarray:
-        """(len(a), len(b)) item-item similarities: cosine of output embeddings, or EASE's (B + Bᵀ)/2."""
-        a = np.asarray(a_items, dtype=np.int64)
-        b = np.asarray(b_items, dtype=np.int64)
-        if self.model in ITEM_ITEM_MODELS or self.model == ENSEMBLE:
-            return 0.5 * (self._ease[np.ix_(a, b)] + self._ease[np.ix_(b, a)].T)
-        return self._embeddings[a] @ self._embeddings[b].T
+        """(len(a), len(b)) item-item similarities in [-1, 1] (see `_similarity_features`)."""
+        features = self._similarity_features()
+        return features[np.asarray(a_items, dtype=np.int64)] @ features[np.asarray(b_items, dtype=np.int64)].T
 
     def similar(self, item_index: int, k: int) -> tuple[np.ndarray, np.ndarray]:
         """The k items most similar to this one (itself excluded); none for an item the model never saw."""
@@ -252,36 +322,62 @@ class ServingModel:
         scores[item_index] = -np.inf
         return _topk(scores, k)
 
-    def because(self, history_items: np.ndarray, rec_items: np.ndarray, n: int = 3) -> list[list[int]]:
-        """For each recommended item, up to n history items most similar to it (similarity > 0), best first.
+    def contributions(self, inputs: np.ndarray, rec_items: np.ndarray) -> np.ndarray:
+        """(len(recs), len(inputs)): how much each input item adds to each recommended item's score.
 
-        Equal similarities keep history order; a recommended item is never its own reason, and an
-        item the model never saw is never one. The whole list in a few array operations rather
-        than a sort per item: this runs on every recommendation request."""
+        Item-item models score j as x·B with a binary x, so item i adds exactly B[i, j]. Neural
+        models: leave-one-out, exact and batched — the log-probability of j with every input minus
+        the same without item i (one forward pass per input item, all in one matrix product). The
+        log-softmax, not the raw logit: removing an item shifts every logit by a common amount, and
+        that shift would otherwise make the same few items the reason for everything. Ensemble: the
+        two parts' contributions, each scaled as `scores_blend` scales its part, blended by its weight.
+        """
+        inputs = np.asarray(inputs, dtype=np.int64)
+        recs = np.asarray(rec_items, dtype=np.int64)
+        if self.model in ITEM_ITEM_MODELS:
+            return self._ease[np.ix_(inputs, recs)].T.astype(np.float32)
+        neural = self._neural_leave_one_out(inputs, recs)
+        if self.model != ENSEMBLE:
+            return neural
+        item_item = self._ease[np.ix_(inputs, recs)].T
+        full_ii = np.linalg.norm(self._ease[inputs].sum(axis=0))
+        full_nn = np.linalg.norm(self._neural_logits(inputs))
+        w = np.float32(self.blend_weight)
+        return (w * item_item / max(full_ii, 1e-12) + (1 - w) * neural / max(full_nn, 1e-12)).astype(np.float32)
+
+    def _neural_leave_one_out(self, inputs: np.ndarray, recs: np.ndarray) -> np.ndarray:
+        w0, b0 = self._enc[0]
+        rows = w0[inputs]
+        m = len(inputs)
+        total = rows.sum(axis=0)
+        # Row 0: every input; row 1 + i: all but input i (none left: the empty row's forward pass).
+        first = np.vstack([total / np.float32(np.sqrt(m)), (total - rows) / np.float32(np.sqrt(max(m - 1, 1)))])
+        logits = self._neural_forward(first + b0)[:, self.known]
+        top = logits.max(axis=1, keepdims=True)
+        log_norm = top + np.log(np.exp(logits - top).sum(axis=1, keepdims=True))
+        column = np.cumsum(self.known) - 1  # catalogue index → column among the known items
+        log_p = logits[:, column[recs]] - log_norm
+        return (log_p[0][:, None] - log_p[1:].T).astype(np.float32)
+
+    def because(self, history_items: np.ndarray, rec_items: np.ndarray, n: int = 3) -> list[list[int]]:
+        """For each recommended item, up to n history items that add most to its score (`contributions`
+        > 0), best first: the reasons differ per item because each item's score has its own sources.
+
+        `history_items` are the liked items the fold-in read. Equal contributions keep history order;
+        a recommended item is never its own reason, and an item the model never saw is never one."""
         history = np.asarray(history_items, dtype=np.int64)
         history = history[self.known[history]] if len(history) else history
+        history = history[np.sort(np.unique(history, return_index=True)[1])]  # distinct, in history order
         recs = np.asarray(rec_items, dtype=np.int64)
         if not len(history) or not len(recs) or n <= 0:
             return [[] for _ in range(len(recs))]
-        sims = np.asarray(self.similarity(recs, history), dtype=np.float32)  # a fresh array: ours to change
-        sims[recs[:, None] == history[None, :]] = -np.inf
-        n = min(n, len(history))
-        if n < len(history):
-            chosen = np.argpartition(-sims, n - 1, axis=1)[:, :n]
-            # argpartition picks among values tied at the cut by chance: those rows take a stable sort.
-            cut = np.take_along_axis(sims, chosen, axis=1).min(axis=1)
-            tied = np.flatnonzero(((sims >= cut[:, None]).sum(axis=1) > n) & (cut > 0))
-            for row in tied.tolist():
-                chosen[row] = np.argsort(-sims[row], kind="stable")[:n]
-        else:
-            chosen = np.broadcast_to(np.arange(n), (len(recs), n))
-        values = np.take_along_axis(sims, chosen, axis=1)
-        order = np.lexsort((chosen, -values))  # best first; equal similarities in history order
-        chosen, values = np.take_along_axis(chosen, order, axis=1), np.take_along_axis(values, order, axis=1)
-        picked = history[chosen].tolist()
+        values = np.array(self.contributions(history, recs), dtype=np.float32)
+        values[recs[:, None] == history[None, :]] = -np.inf
+        order = np.argsort(-values, axis=1, kind="stable")[:, :n]  # stable: ties in history order
+        best = np.take_along_axis(values, order, axis=1)
         return [
-            [j for j, v in zip(row, vals, strict=True) if v > 0]
-            for row, vals in zip(picked, values.tolist(), strict=True)
+            [int(history[j]) for j, v in zip(row, vals, strict=True) if v > 0]
+            for row, vals in zip(order.tolist(), best.tolist(), strict=True)
         ]
 
     def popular(self, k: int) -> tuple[np.ndarray, np.ndarray]:

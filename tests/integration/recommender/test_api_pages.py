@@ -95,13 +95,41 @@ def test_item_page_lists_similar_items(client, sets):
     similar = [int(i) for i in re.findall(r'class="similar-item" data-item-id="(\d+)"', page)]
     assert len(similar) == 20 and item.id not in similar
     assert "Film 3 (1983)" in page and "Drama" in page
+    assert "1983 ·" not in page  # the title has the year already: not twice
     html(client, "/items/987654321/", status=404)
+
+
+def test_item_page_rates_into_the_rate_pages_ratings(client, sets):
+    tiny, _, _ = sets
+    item = tiny.items.get(external_id="m3")
+    page = html(client, f"/items/{item.id}/")
+    section = re.search(r'<section id="rate-this"[^>]*>', page).group(0)
+    assert 'data-dataset="tiny"' in section and f'data-item-id="{item.id}"' in section
+    assert re.findall(r'aria-label="(\d star\w*)"', page) == ["1 star", "2 stars", "3 stars", "4 stars", "5 stars"]
+    assert "recommender/item_rate.js" in page and 'href="/rate/?dataset=tiny"' in page
+    assert finders.find("recommender/item_rate.js")
+    # The same storage as rate.js, so /rate/ sees the rating.
+    rate_js = open(finders.find("recommender/rate.js")).read()
+    item_js = open(finders.find("recommender/item_rate.js")).read()
+    assert '"aeweb.rate." + config.dataset' in rate_js and '"aeweb.rate." + box.dataset.dataset' in item_js
+
+
+def test_pages_say_counts_in_words(client, sets):
+    dataset = html(client, "/datasets/tiny/")
+    assert ">User u1</a>" in dataset and ">user u1<" not in dataset
+    assert re.search(r"\d+ ratings on a", dataset)
+    tiny, _, _ = sets
+    user = tiny.users.get(external_id="u2")
+    page = html(client, "/datasets/tiny/users/u2/")
+    assert f"{user.n_ratings} rating{'s' if user.n_ratings != 1 else ''} in" in page
+    assert page.count('class="table-scroll"') == 1
 
 
 def test_rate_page_has_the_elements_and_config_the_script_needs(client, sets):
     page = html(client, "/rate/?dataset=tiny")
     for marker in ('id="rate-search"', 'id="rate-results"', 'id="recs"', 'id="rated"', 'id="recs-status"',
-                   'id="rate-dataset"', "recommender/rate.js"):  # fmt: skip
+                   'id="rate-dataset"', "recommender/rate.js", 'id="recs-panel"', 'id="recs-toggle"',
+                   'class="where-wide">on the right', 'class="where-narrow">in the panel pinned'):  # fmt: skip
         assert marker in page, marker
     config = json.loads(re.search(r'<script id="rate-config" type="application/json">(.*?)</script>', page).group(1))
     assert config == {

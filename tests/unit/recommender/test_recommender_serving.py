@@ -100,8 +100,15 @@ def test_foldin_without_positives_uses_every_rated_item(trained):
     assert items.tolist() == serving.popular(5)[0].tolist()
 
 
+def log_probabilities(serving: ServingModel, items: np.ndarray) -> np.ndarray:
+    """log softmax of the fold-in scores over the known items (the neural models' multinomial)."""
+    scores = serving.scores_foldin(items, np.full(len(items), 5.0)).astype(np.float64)
+    known = scores[serving.known]
+    return scores - known.max() - np.log(np.exp(known - known.max()).sum())
+
+
 def test_similar_and_because(trained):
-    _, _, serving = trained
+    name, _, serving = trained
     items, scores = serving.similar(3, 5)
     assert len(items) == 5 and 3 not in items and np.all(np.diff(scores) <= 0)
     np.testing.assert_allclose(scores, serving.similarity(np.array([3]), items)[0], rtol=1e-5, atol=1e-6)
@@ -113,8 +120,17 @@ def test_similar_and_because(trained):
     recs = np.array([5, 6, 30])
     reasons = serving.because(history, recs, n=2)
     assert len(reasons) == 3
-    sims = serving.similarity(recs, history)
-    for row, reason in zip(sims, reasons, strict=True):
+    # The reference, through the public fold-in: what each liked item adds to each recommended item's
+    # score (x·B is linear: the score difference) or log-probability (neural: leave one out).
+    score = (
+        (lambda items: serving.scores_foldin(items, np.full(len(items), 5.0)))
+        if name == "ease"
+        else (lambda items: log_probabilities(serving, items))
+    )
+    full = score(history)
+    terms = np.array([full[recs] - score(np.delete(history, i))[recs] for i in range(len(history))]).T
+    np.testing.assert_allclose(serving.contributions(history, recs), terms, rtol=1e-3, atol=1e-4)
+    for row, reason in zip(terms, reasons, strict=True):
         assert len(reason) <= 2 and set(reason) <= set(history.tolist())
         expected = [int(history[j]) for j in np.argsort(-row, kind="stable")[:2] if row[j] > 0]
         assert reason == expected
