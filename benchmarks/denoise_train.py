@@ -1,12 +1,14 @@
 """Train the denoiser's shipped weights on Train400 and check them on Set12.
 
-    python -m benchmarks.denoise_train [--train-seconds 1140] [--preset cpu|full] [--device auto]
+    python -m benchmarks.denoise_train [--train-seconds 1140] [--preset cpu|full|gpu] [--device auto]
                                         [--out var/denoise/denoiser.pt] [--set key=value ...]
 
 `--preset full` is the real run for a GPU machine (width 64, 64-px patches, about 100 passes
-over Train400's 400×128 patches); `--preset cpu` is a small model for a shared 2-core CPU, bounded
-by --train-seconds. The checkpoint goes under var/ (ignored by git). The Set12 check here is the
-model alone; benchmarks.denoise_set12 compares it with BM3D and the other baselines.
+over Train400's 400×128 patches); `--preset gpu` is the same model at a GPU's pace (batch 256,
+lr scaled by the square-root rule, bf16 autocast and channels_last; see benchmarks.denoise_pace);
+`--preset cpu` is a small model for a shared 2-core CPU, bounded by --train-seconds. The
+checkpoint goes under var/ (ignored by git). The Set12 check here is the model alone;
+benchmarks.denoise_set12 compares it with BM3D and the other baselines.
 """
 
 from __future__ import annotations
@@ -30,12 +32,19 @@ from benchmarks.denoise_protocol import (
     threads_pin,
 )
 
+# fmt: off
 PRESETS = {
     "cpu": {"width": 32, "levels": 3, "convs": 2, "patch_size": 48, "batch_size": 32, "epochs": 1000,
             "patches_per_epoch": 4096, "lr": 1e-3},
     "full": {"width": 64, "levels": 3, "convs": 2, "patch_size": 64, "batch_size": 64, "epochs": 100,
              "patches_per_epoch": 51_200, "lr": 1e-3},
+    # The full model at a GPU's pace: 4× the batch (800 steps of 256 per epoch), lr scaled by
+    # sqrt(256 / 64) = 2 (Adam's square-root rule) to 2e-3, bf16 autocast and channels_last (auto on CUDA).
+    "gpu": {"width": 64, "levels": 3, "convs": 2, "patch_size": 64, "batch_size": 256, "epochs": 100,
+            "patches_per_epoch": 204_800, "lr": 1e-3, "lr_scaling": "sqrt", "lr_batch": 64,
+            "amp": "auto", "channels_last": "auto", "log_every": 50},
 }
+# fmt: on
 
 
 def overrides_parse(items: list[str]) -> dict[str, str]:
@@ -94,23 +103,25 @@ def main() -> None:
         rows.append(f"| {sigma} | {fmt(np.mean(ps))} | {fmt(np.mean(ss), 4)} |")
 
     m = result.metrics
-    markdown = "\n".join([
-        "## Denoiser training (`python -m benchmarks.denoise_train`)",
-        "",
-        f"Preset `{args.preset}` on {device}: width {config.width}, {config.levels} levels, {m['parameters']:,} "
-        f"parameters; {m['steps']:,} steps of {config.batch_size} patches of {config.patch_size} px "
-        f"({m['patches_seen']:,} patches) in {m['train_seconds']:.0f} s, random sigma in "
-        f"[{config.sigma_min:g}, {config.sigma_max:g}]. Training set: {train.source} "
-        f"({m['train_images']} images, {m['val_images']} held out for validation).",
-        "",
-        "| sigma | Set12 PSNR (dB) | Set12 SSIM |",
-        "| ---: | ---: | ---: |",
-        *rows,
-        "",
-        f"Checkpoint: `{out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}` (not in git). "
-        "Comparison with BM3D and other baselines: the Set12 section.",
-        *(f"- {note}" for note in result.notes),
-    ])
+    markdown = "\n".join(
+        [
+            "## Denoiser training (`python -m benchmarks.denoise_train`)",
+            "",
+            f"Preset `{args.preset}` on {device}: width {config.width}, {config.levels} levels, {m['parameters']:,} "
+            f"parameters; {m['steps']:,} steps of {config.batch_size} patches of {config.patch_size} px "
+            f"({m['patches_seen']:,} patches) in {m['train_seconds']:.0f} s, random sigma in "
+            f"[{config.sigma_min:g}, {config.sigma_max:g}]. Training set: {train.source} "
+            f"({m['train_images']} images, {m['val_images']} held out for validation).",
+            "",
+            "| sigma | Set12 PSNR (dB) | Set12 SSIM |",
+            "| ---: | ---: | ---: |",
+            *rows,
+            "",
+            f"Checkpoint: `{out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}` (not in git). "
+            "Comparison with BM3D and other baselines: the Set12 section.",
+            *(f"- {note}" for note in result.notes),
+        ]
+    )
     from benchmarks.report import section_write
 
     section_write("denoise_train", markdown, data)

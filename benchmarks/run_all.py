@@ -24,6 +24,7 @@ BENCHMARKS: list[tuple[str, list[str], list[str]]] = [
     ("recommender_shallow", ["--part", "strong"], []),
     ("recommender_shallow", ["--part", "recbole"], []),
     ("recommender_loading", ["--dataset", "ml-1m"], []),
+    ("recommender_similar", ["--datasets", "ml-100k", "ml-1m"], []),
     ("gallery_speed", [], []),
     ("gallery_e2e", [], []),
     ("gallery_mnist", [], ["--budget-seconds", "600", "--test-count", "1000"]),
@@ -32,6 +33,7 @@ BENCHMARKS: list[tuple[str, list[str], list[str]]] = [
     ("denoise_colour", SHIPPED, []),
     ("denoise_large", SHIPPED, []),
     ("denoise_service", ["--weights", "apps/denoise/weights"], []),
+    ("denoise_pace", [], ["--threads", "1", "--seconds", "0", "--repeats", "40", "--chunk", "1"]),
     ("platform_isolation", [], []),
     # The representations' --quick figures were measured with one torch thread on a 2-core CPU shared with test runs
     # (two threads were 2.5-4.5x slower there); the VAE's loop checks its budget once an epoch, hence its subsets.
@@ -51,6 +53,8 @@ BENCHMARKS: list[tuple[str, list[str], list[str]]] = [
     # Segmentation: U-Net and SegNet against a constant, Otsu and a random forest on ISBI EM and Fashionopolis scenes.
     ("segment_em", [], ["--threads", "2", "--seconds", "600", "--models", "unet,segnet"]),
     ("segment_scenes", [], ["--threads", "2", "--epochs", "40"]),
+    # A new user's first run: `make run` in a fresh var folder until every demo answers (last: it starts the workers).
+    ("first_run", [], []),
 ]
 
 

@@ -7,6 +7,8 @@ The contract imports this module in every process: torch is imported inside the 
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 from django.conf import settings
 
@@ -16,6 +18,8 @@ from apps.denoise.selectors import DENOISER_KIND
 from apps.denoise.training_config import DAE_OPTIONS
 
 EVAL_SIGMAS = (15, 25, 50)
+# The loop logs every log_every steps (milliseconds apart on a GPU); the job row is written at most this often.
+STEP_REPORT_SECONDS = 2.0
 DAE_TEST_COUNT = 2000  # test images the DAE's test PSNR is measured on, unless test_count says otherwise
 
 
@@ -83,7 +87,8 @@ def unet_train_job(job, reporter) -> dict:
     on_epoch = run.epoch_reporter(
         0.02, 0.85, lambda e: f"epoch {e['epoch']}: loss {e['loss']:.5f}, val PSNR {e['psnr']:.2f} dB{note}"
     )
-    result = denoiser_train(data.images, config, device=run.device, on_epoch=on_epoch)
+    on_log = _step_reporter(reporter, 0.02, 0.85, note)
+    result = denoiser_train(data.images, config, device=run.device, on_epoch=on_epoch, on_log=on_log)
     run.progress(0.86, "Evaluating on Set12 at sigma 15, 25, 50")
     model = result.model(run.device)
     metrics = {
@@ -107,6 +112,25 @@ def unet_train_job(job, reporter) -> dict:
     return run.register(
         kind=DENOISER_KIND, dataset=dataset, config=config_shown, metrics=metrics, artifacts=artifacts, card=card
     )
+
+
+def _step_reporter(reporter, start: float, end: float, note: str):
+    """on_log for the training loop: progress and loss inside an epoch, so a long epoch shows life
+    and a cancel takes effect within seconds (the report raises JobStopped)."""
+    last = [time.monotonic()]
+
+    def on_log(entry: dict) -> None:
+        now = time.monotonic()
+        if now - last[0] < STEP_REPORT_SECONDS:
+            return
+        last[0] = now
+        reporter.update(
+            progress=start + (end - start) * entry["step"] / max(1, entry["steps"]),
+            message=f"epoch {entry['epoch']} of {entry['epochs']}, step {entry['step']:,} of {entry['steps']:,}: "
+            f"loss {entry['loss']:.5f}{note}",
+        )
+
+    return on_log
 
 
 # --- the 28×28 demo autoencoder ------------------------------------------------------------------

@@ -18,6 +18,7 @@ SIGMA_MAX = 75.0
 PHOTO_DATASETS = ("train400", "samples")
 # Data sets of the 28×28 demo autoencoder (read through apps.core.ml.image_datasets).
 DAE_DATASETS = ("fashion-mnist", "mnist")
+LR_SCALING_POWERS = {"none": 0.0, "linear": 1.0, "sqrt": 0.5}
 
 
 @dataclass(frozen=True)
@@ -41,9 +42,24 @@ class DenoiserConfig(Config):
     val_patch_size: int = 96
     seed: int = 0
     max_seconds: float | None = None  # stop after the epoch that passes this wall-clock budget
+    # Speed only (the model learns the same thing): the loss is read back from the device every
+    # `log_every` steps, not every step, so a GPU never waits for the host.
+    log_every: int = 50
+    amp: str = "auto"  # bf16 autocast: auto = on CUDA only; "bf16" or "off" force it
+    channels_last: str = "auto"  # NHWC tensors for the convolutions: auto = on CUDA only; "on" or "off"
+    # Learning rate for other batch sizes: the rate used is lr × (batch_size / lr_batch) ** power,
+    # power 0 for "none", 1 for "linear" (Goyal et al. 2017, SGD), 0.5 for "sqrt" (the rule for Adam,
+    # Malladi et al. 2022). lr_min scales alike. "none" keeps lr as given whatever the batch.
+    lr_scaling: str = "none"
+    lr_batch: int = 64  # the batch size `lr` was tuned at
 
     def __post_init__(self) -> None:
         config_validate(self)
+
+    def lr_scaled(self) -> tuple[float, float]:
+        """(lr, lr_min) as used for this batch size under `lr_scaling`."""
+        factor = (self.batch_size / self.lr_batch) ** LR_SCALING_POWERS[self.lr_scaling]
+        return self.lr * factor, self.lr_min * factor
 
 
 def config_validate(config: DenoiserConfig) -> None:
@@ -60,20 +76,35 @@ def config_validate(config: DenoiserConfig) -> None:
     )
     check(1 <= config.batch_size <= 1024, "batch_size", "must be in 1..1024")
     check(1 <= config.epochs <= 10_000, "epochs", "must be in 1..10000")
-    check(config.batch_size <= config.patches_per_epoch <= 10_000_000, "patches_per_epoch",
-          "must be at least batch_size and at most 10,000,000")
+    check(
+        config.batch_size <= config.patches_per_epoch <= 10_000_000,
+        "patches_per_epoch",
+        "must be at least batch_size and at most 10,000,000",
+    )
     check(0 < config.lr <= 1.0, "lr", "must be in (0, 1]")
     check(0 <= config.lr_min <= config.lr, "lr_min", "must be in [0, lr]")
     check(0 <= config.weight_decay < 1.0, "weight_decay", "must be in [0, 1)")
     check(config.loss in ("l1", "l2"), "loss", "must be 'l1' or 'l2'")
     check(0 <= config.sigma_min <= config.sigma_max, "sigma_min", "must be in [0, sigma_max]")
     check(0 < config.sigma_max <= 255, "sigma_max", "must be in (0, 255]")
-    check(len(config.scales) > 0 and all(0.25 <= s <= 1.0 for s in config.scales), "scales",
-          "must be a non-empty list of factors in [0.25, 1]")
+    check(
+        len(config.scales) > 0 and all(0.25 <= s <= 1.0 for s in config.scales),
+        "scales",
+        "must be a non-empty list of factors in [0.25, 1]",
+    )
     check(0 <= config.val_fraction < 0.5, "val_fraction", "must be in [0, 0.5)")
-    check(16 <= config.val_patch_size <= 512 and config.val_patch_size % multiple == 0, "val_patch_size",
-          f"must be in 16..512 and a multiple of {multiple}")
+    check(
+        16 <= config.val_patch_size <= 512 and config.val_patch_size % multiple == 0,
+        "val_patch_size",
+        f"must be in 16..512 and a multiple of {multiple}",
+    )
     check(config.max_seconds is None or config.max_seconds > 0, "max_seconds", "must be positive or null")
+    check(1 <= config.log_every <= 100_000, "log_every", "must be in 1..100000")
+    check(config.amp in ("auto", "bf16", "off"), "amp", "must be auto, bf16 or off")
+    check(config.channels_last in ("auto", "on", "off"), "channels_last", "must be auto, on or off")
+    check(config.lr_scaling in LR_SCALING_POWERS, "lr_scaling", f"must be one of {', '.join(LR_SCALING_POWERS)}")
+    check(1 <= config.lr_batch <= 1024, "lr_batch", "must be in 1..1024")
+    check(config.lr_scaled()[0] <= 1.0, "lr", "scaled to this batch size, must stay at most 1")
 
 
 @dataclass(frozen=True)

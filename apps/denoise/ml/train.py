@@ -14,10 +14,12 @@ from PIL import Image
 
 from .config import DenoiserConfig
 from .model import DenoiserNet, denoiser_build, parameters_count
+from .patches import DevicePatchSampler
 
 VAL_SIGMAS = (15.0, 25.0, 50.0)  # the standard benchmark levels, checked after every epoch
 
 EpochCallback = Callable[[dict[str, Any]], None]
+LogCallback = Callable[[dict[str, Any]], None]
 
 
 @dataclass
@@ -77,27 +79,43 @@ def _pyramid(images: list[np.ndarray], scales: tuple[float, ...], patch: int) ->
     return out
 
 
-class PatchSampler:
-    """Random patches with random flips and 90° rotations, images drawn in proportion to area."""
+def train_precision(config: DenoiserConfig, device: str | torch.device) -> tuple[torch.dtype | None, bool]:
+    """(autocast dtype or None, channels_last) that `config` asks for on `device` ("auto": CUDA only)."""
+    cuda = torch.device(device).type == "cuda"
+    amp = {"auto": cuda, "bf16": True, "off": False}[config.amp]
+    channels_last = {"auto": cuda, "on": True, "off": False}[config.channels_last]
+    return (torch.bfloat16 if amp else None), channels_last
 
-    def __init__(self, images: list[np.ndarray], patch: int, rng: np.random.Generator) -> None:
-        self.images, self.patch, self.rng = images, patch, rng
-        area = np.array([(im.shape[0] - patch + 1) * (im.shape[1] - patch + 1) for im in images], dtype=np.float64)
-        self.p = area / area.sum()
 
-    def sample(self, count: int) -> np.ndarray:
-        p = self.patch
-        out = np.empty((count, self.images[0].shape[2], p, p), dtype=np.float32)
-        for i, idx in enumerate(self.rng.choice(len(self.images), size=count, p=self.p)):
-            im = self.images[idx]
-            top = self.rng.integers(0, im.shape[0] - p + 1)
-            left = self.rng.integers(0, im.shape[1] - p + 1)
-            crop = im[top : top + p, left : left + p]
-            crop = np.rot90(crop, k=int(self.rng.integers(4)))
-            if self.rng.integers(2):
-                crop = crop[:, ::-1]
-            out[i] = crop.transpose(2, 0, 1)
-        return out
+class TrainStep:
+    """One optimisation step of `model` on a batch already on its device; returns the loss as a
+    device tensor, so nothing waits for the device to finish (the caller reads it when it must)."""
+
+    def __init__(self, model: DenoiserNet, config: DenoiserConfig, device: str | torch.device) -> None:
+        self.model, self.device = model, torch.device(device)
+        self.autocast, self.channels_last = train_precision(config, self.device)
+        if self.channels_last:
+            model.to(memory_format=torch.channels_last)
+        lr, _ = config.lr_scaled()
+        # fused Adam: one kernel for every parameter's update instead of several per tensor
+        fused = True if self.device.type == "cuda" else None
+        self.optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=config.weight_decay, fused=fused)
+        self.loss_fn = torch.nn.functional.mse_loss if config.loss == "l2" else torch.nn.functional.l1_loss
+
+    def lr_set(self, lr: float) -> None:
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
+
+    def __call__(self, clean: torch.Tensor, noisy: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
+        if self.channels_last:
+            noisy = noisy.contiguous(memory_format=torch.channels_last)
+        with torch.autocast(self.device.type, dtype=self.autocast or torch.bfloat16, enabled=self.autocast is not None):
+            out = self.model(noisy, sigma)
+        loss = self.loss_fn(out.float(), clean)  # the loss in fp32 whatever the convolutions ran in
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        self.optimizer.step()
+        return loss.detach()
 
 
 ValCrop = tuple[np.ndarray, np.ndarray, float]
@@ -141,6 +159,7 @@ def denoiser_train(
     device: str | torch.device = "cpu",
     on_epoch: EpochCallback | None = None,
     val_images: list[np.ndarray] | None = None,
+    on_log: LogCallback | None = None,
 ) -> DenoiserTrainResult:
     """Train a denoiser on random patches of `images` (uint8 or float 0..1, gray or colour).
 
@@ -149,8 +168,11 @@ def denoiser_train(
     25, 50) of `val_images`, or of `val_fraction` of `images` held out when none are given.
     The learning rate follows a cosine from lr to lr_min over the run; with max_seconds set,
     progress is the larger of steps done and time used, so a budgeted run still anneals.
-    on_epoch gets {"epoch", "epochs", "loss", "psnr", "seconds", ...}; an exception raised
-    in it stops training and propagates (that is how a job is cancelled).
+    on_epoch gets {"epoch", "epochs", "loss", "psnr", "seconds", ...}; on_log, every
+    `log_every` steps, {"step", "steps", "epoch", "epochs", "loss", "lr"} with the mean loss of
+    those steps. An exception raised in either stops training and propagates (that is how a job
+    is cancelled). Patches and noise are drawn on `device` (DevicePatchSampler) and the loss is
+    read back only for these callbacks, so a GPU is never held up by the host between them.
     """
     if not images:
         raise ValueError("images: no training images given")
@@ -174,42 +196,53 @@ def denoiser_train(
             notes.append("validation on the training images (too few images to hold any out)")
 
     model = denoiser_build(config).to(device)
-    sampler = PatchSampler(_pyramid(data, config.scales, config.patch_size), config.patch_size, rng)
+    # the pyramid's list is dropped once packed: the sampler's flat tensor is the one copy kept
+    sampler = DevicePatchSampler(
+        _pyramid(data, config.scales, config.patch_size), config.patch_size, device=device, seed=config.seed
+    )
     val = _val_set(val_data, config.val_patch_size, model.multiple, config.seed)
-    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    train_step = TrainStep(model, config, device)
+    speedups = ["bf16 autocast"] * (train_step.autocast is not None) + ["channels_last"] * train_step.channels_last
+    if speedups:
+        notes.append("trained with " + " and ".join(speedups))
+    lr_max, lr_min = config.lr_scaled()
     steps_per_epoch = max(1, config.patches_per_epoch // config.batch_size)
     total_steps = steps_per_epoch * config.epochs
-    loss_fn = torch.nn.functional.mse_loss if config.loss == "l2" else torch.nn.functional.l1_loss
     sig_lo, sig_hi = config.sigma_min / 255.0, config.sigma_max / 255.0
 
     history: list[dict[str, Any]] = []
     step = 0
     psnrs: dict[float, float] = {}
+    # Losses add up on the device; the host reads them every log_every steps and at epoch end.
+    epoch_loss = torch.zeros((), device=device)
+    window_loss = torch.zeros((), device=device)
+    window_steps = 0
     model.train()
     for epoch in range(1, config.epochs + 1):
         epoch_started = time.monotonic()
-        losses = []
+        epoch_loss.zero_()
         for _ in range(steps_per_epoch):
             progress = step / total_steps
             if config.max_seconds:
                 progress = max(progress, (time.monotonic() - started) / config.max_seconds)
-            lr = config.lr_min + 0.5 * (config.lr - config.lr_min) * (1 + math.cos(math.pi * min(1.0, progress)))
-            for group in optimizer.param_groups:
-                group["lr"] = lr
-            clean = torch.from_numpy(sampler.sample(config.batch_size)).to(device)
-            sigma = torch.empty(config.batch_size, device=device).uniform_(sig_lo, sig_hi)
-            noisy = clean + torch.randn_like(clean) * sigma.view(-1, 1, 1, 1)
-            loss = loss_fn(model(noisy, sigma), clean)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            losses.append(float(loss.detach()))
+            lr = lr_min + 0.5 * (lr_max - lr_min) * (1 + math.cos(math.pi * min(1.0, progress)))
+            train_step.lr_set(lr)
+            loss = train_step(*sampler.batch(config.batch_size, sig_lo, sig_hi))
+            epoch_loss += loss
+            window_loss += loss
+            window_steps += 1
             step += 1
+            if on_log is not None and window_steps == config.log_every:
+                entry = {"step": step, "steps": total_steps, "epoch": epoch, "epochs": config.epochs,
+                         "loss": float(window_loss) / window_steps, "lr": lr}  # fmt: skip
+                window_loss.zero_()
+                window_steps = 0
+                on_log(entry)
         psnrs = _val_psnr(model, val, device)
         entry = {
             "epoch": epoch,
             "epochs": config.epochs,
-            "loss": float(np.mean(losses)),
+            "loss": float(epoch_loss) / steps_per_epoch,
             "psnr": float(np.mean(list(psnrs.values()))) if psnrs else float("nan"),
             "seconds": time.monotonic() - epoch_started,
             "lr": lr,
