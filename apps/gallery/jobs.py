@@ -83,6 +83,8 @@ def gallery_train_job(job, reporter) -> dict:
         f"test neg. ELBO {test['neg_elbo']:.2f} nats, IWAE NLL (K={iwae_k}) "
         f"{test.get('iwae_nll', float('nan')):.2f} nats on {test['test_images']} images"
     )
+    if "binarized_iwae_nll" in test:  # MNIST's published figures are on the binarised test set
+        card += f"; binarised test set: IWAE NLL (K={iwae_k}) {test['binarized_iwae_nll']:.2f} nats"
     artifacts = {"checkpoint": checkpoint}
     return run.register(kind=VAE_KIND, slot=slot, config=config, metrics=metrics, artifacts=artifacts, card=card)
 

@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from apps.core.errors import NotFound
-from apps.core.ml.image_datasets import dataset_class_names
+from apps.core.ml.image_datasets import dataset_class_names, dataset_spec
 from apps.core.models import ACTIVE_STATUSES, Job, ModelVersion
 from apps.core.selectors import id_possible, model_versions_active
 from apps.gallery.models import GeneratedImage, ImageKind
@@ -73,6 +73,27 @@ def gallery_labels() -> list[str]:
     return sorted(set(GeneratedImage.objects.exclude(label="").values_list("label", flat=True)))
 
 
+def label_choices(*, dataset: str) -> list[tuple[str, str]]:
+    """(stored label, what people read) for a data set's classes, in label order: MNIST's are digits."""
+    names = dataset_class_names(dataset)
+    if dataset == "mnist":
+        return [(name, str(index)) for index, name in enumerate(names)]
+    return [(name, name) for name in names]
+
+
+def dataset_title(dataset: str) -> str:
+    return dataset_spec(dataset).title
+
+
+def generation_job_active(*, dataset: str) -> Job | None:
+    """The oldest queued or running generation for a data set (seed_demo's first images, say)."""
+    return (
+        Job.objects.filter(kind="gallery.generate", status__in=ACTIVE_STATUSES, params__dataset=dataset)
+        .order_by("created_at")
+        .first()
+    )
+
+
 def latest_images(*, kind: str, dataset: str) -> list[GeneratedImage]:
     """The images of the most recent job that made `kind` images for `dataset`."""
     last = image_list(kind=kind, dataset=dataset).exclude(job=None).first()
@@ -81,8 +102,9 @@ def latest_images(*, kind: str, dataset: str) -> list[GeneratedImage]:
     return list(image_list(job=last.job_id))
 
 
-def training_jobs_active() -> list[Job]:
-    return list(Job.objects.filter(kind="train.vae", status__in=ACTIVE_STATUSES))
+def training_jobs_active(*, dataset: str = "") -> list[Job]:
+    jobs = Job.objects.filter(kind="train.vae", status__in=ACTIVE_STATUSES)
+    return list(jobs.filter(params__dataset=dataset) if dataset else jobs)
 
 
 def gallery_state(*, dataset: str) -> dict[str, Any]:
@@ -93,7 +115,7 @@ def gallery_state(*, dataset: str) -> dict[str, Any]:
         "models": active,  # {slot: version}: default, conditional, latent2d
         "latent_map": latest_images(kind=ImageKind.LATENT_MAP, dataset=dataset)[:1],
         "reconstructions": latest_images(kind=ImageKind.RECONSTRUCTION, dataset=dataset),
-        "training": training_jobs_active(),
+        "training": training_jobs_active(dataset=dataset),
     }
 
 
@@ -113,12 +135,15 @@ def home_card_lines() -> list[str]:
     lines = []
     for dataset, slots in sorted(gallery_models_active().items()):
         for slot, version in sorted(slots.items()):
-            nll = version.metrics.get("iwae_nll")
+            # MNIST is read against the literature on its binarised test set, so that figure is shown.
+            binarised = version.metrics.get("binarized_iwae_nll")
+            nll = binarised if isinstance(binarised, int | float) else version.metrics.get("iwae_nll")
             shown = f"IWAE NLL {nll:.1f} nats" if isinstance(nll, int | float) else "not evaluated"
+            shown += " (binarised)" if nll is binarised and nll is not None else ""
             lines.append(f"{dataset}: {version.name} v{version.version} ({slot}) · {shown}")
     count = GeneratedImage.objects.count()
     if lines:
-        lines.append(f"{count:,} images in the gallery")
+        lines.append(f"{count:,} image{'' if count == 1 else 's'} in the gallery")
     else:
         lines.append("No trained model yet: `manage.py train vae` or `seed_demo`.")
     return lines

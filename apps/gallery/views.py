@@ -33,8 +33,20 @@ def gallery_page(request):
     )
     page = Paginator(images, PAGE_SIZE).get_page(request.GET.get("page"))
     state = selectors.gallery_state(dataset=dataset)
+    versions = selectors.gallery_versions().filter(dataset=dataset)
+    labels = selectors.label_choices(dataset=dataset)
+    label_text = dict(labels)
+    # New samples join the grid in place only where the grid shows samples of any label and version.
+    filtered = bool(label or version) or kind not in (ImageKind.SAMPLE, "all")
+    page.object_list = list(page.object_list)
+    for image in [*page.object_list, *state["reconstructions"]]:  # MNIST's "seven" is read as 7
+        image.label_shown = label_text.get(image.label, image.label)
+    names = {v.id: f"{v.name} v{v.version}" for v in [*versions, *state["models"].values()]}
     config = {
         "dataset": dataset,
+        "labelText": label_text,
+        "versionNames": {str(key): value for key, value in names.items()},
+        "filtered": filtered,
         "urls": {
             "images": reverse("api-gallery"),
             "generate": reverse("api-gallery-generate"),
@@ -45,11 +57,14 @@ def gallery_page(request):
     }
     context = {
         **state,
-        "datasets": DATASETS,
+        "datasets": [(d, selectors.dataset_title(d)) for d in DATASETS],
+        "dataset_title": selectors.dataset_title(dataset),
         "page": page,
         "filters": {"label": label, "model_version": version, "kind": kind},
-        "versions": selectors.gallery_versions().filter(dataset=dataset),
-        "labels": selectors.gallery_labels(),
+        "filtered": filtered,
+        "versions": versions,
+        "labels": labels,
+        "first_job": None if page.paginator.count else selectors.generation_job_active(dataset=dataset),
         "kinds": ["all", *ImageKind.values],
         "config": config,
     }
