@@ -94,19 +94,20 @@ def _trainer(job, reporter) -> dict:
     )
 
 
+SKELETON = AppContract(
+    label="skeleton",
+    title="skeleton",
+    trainings=(Training(name="skeleton", handler=_trainer, validator=lambda p: p, title="skeleton"),),
+    models=(ModelKind(name="skeleton", training="skeleton", slots=("default", "small")),),
+)
+
+
 @pytest.mark.django_db
 def test_a_training_run_reports_writes_and_registers(settings):
     from apps.core.runner import job_execute
 
     with registry_isolated():
-        app_register(
-            AppContract(
-                label="skeleton",
-                title="skeleton",
-                trainings=(Training(name="skeleton", handler=_trainer, validator=lambda p: p, title="skeleton"),),
-                models=(ModelKind(name="skeleton", training="skeleton", slots=("default", "small")),),
-            )
-        )
+        app_register(SKELETON)
         config = {"width": 2, "train_count": 5}
         job = services.job_create(
             kind="train.skeleton", params={"dataset": "d", "model": "m", "config": config}, enqueue=False
@@ -129,14 +130,7 @@ def test_a_training_run_reports_writes_and_registers(settings):
 @pytest.mark.django_db
 def test_activate_false_registers_without_moving_the_pointer(settings):
     with registry_isolated():
-        app_register(
-            AppContract(
-                label="skeleton",
-                title="skeleton",
-                trainings=(Training(name="skeleton", handler=_trainer, validator=lambda p: p, title="skeleton"),),
-                models=(ModelKind(name="skeleton", training="skeleton", slots=("default", "small")),),
-            )
-        )
+        app_register(SKELETON)
         job = services.job_create(
             kind="train.skeleton",
             params={"dataset": "d", "model": "m", "config": {"width": 2, "train_count": 5, "activate": False}},
@@ -155,14 +149,7 @@ def test_a_retrain_that_repeats_the_active_version_stays_inactive_unless_asked(s
     from apps.core.runner import job_execute
 
     with registry_isolated():
-        app_register(
-            AppContract(
-                label="skeleton",
-                title="skeleton",
-                trainings=(Training(name="skeleton", handler=_trainer, validator=lambda p: p, title="skeleton"),),
-                models=(ModelKind(name="skeleton", training="skeleton", slots=("default", "small")),),
-            )
-        )
+        app_register(SKELETON)
 
         def train(config: dict) -> Job:
             job = services.job_create(
