@@ -58,6 +58,14 @@ def site(tmp_path) -> dict[str, str]:
     }
 
 
+def nav_follow(page, text: str) -> None:
+    """Follow a site-menu link as a visitor would: on a phone, open the folded menu first."""
+    toggle = page.locator(".nav-toggle")
+    if toggle.is_visible():
+        toggle.click()
+    page.locator("#site-nav a", has_text=text).click()
+
+
 def context_open(browser, width: int, base: str):
     """A page whose console errors and requests outside `base` are collected."""
     context = browser.new_context(viewport={"width": width, "height": SIZES[width]})

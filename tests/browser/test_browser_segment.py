@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser.test_browser_pages import nav_follow
 from tests.browser.test_browser_representations import Watched
 from tests.integration.segment.conftest import fashion_dir, segment_fresh, tiny_segmenter_register  # noqa: F401
 
@@ -47,7 +48,7 @@ def test_pick_a_scene_segment_it_and_see_the_overlay(width, live_server, browser
     page = watched.page
     try:
         watched.visit("/")
-        page.click("nav >> text=Segment")
+        nav_follow(page, "Segment")
         page.wait_for_url("**/segment/")
         assert f"v{version.version}" in page.locator("#scene-model").inner_text()
         thumbs = page.locator("#scene-picks .seg-pick[data-sample] img")
