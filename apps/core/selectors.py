@@ -6,7 +6,8 @@ from django.db.models import Q, QuerySet
 
 from apps.core import registry
 from apps.core.errors import NotFound
-from apps.core.models import ACTIVE_STATUSES, ActiveModel, Job, JobStatus, ModelVersion
+from apps.core.metric_display import metrics_same
+from apps.core.models import ACTIVE_STATUSES, Activation, ActiveModel, Job, JobStatus, ModelVersion
 
 ID_MAX = 2**63 - 1  # a larger id cannot be in a table, and would overflow SQLite's (and PostgreSQL's) integers
 
@@ -103,9 +104,7 @@ def model_versions_active(*, kind: str) -> dict[tuple[str, str], ModelVersion]:
 
 
 def model_version_previous_active(*, kind: str, dataset: str, slot: str = registry.DEFAULT_SLOT) -> ModelVersion | None:
-    """The version a rollback of (kind, dataset, slot) goes back to (as services.model_version_rollback finds it)."""
-    from apps.core.models import Activation
-
+    """The version a rollback of (kind, dataset, slot) goes back to: the last one activated before the current one."""
     current = ActiveModel.objects.filter(kind=kind, dataset=dataset, slot=slot).first()
     if current is None:
         return None
@@ -132,8 +131,6 @@ def model_version_same_as_active(
 ) -> ModelVersion | None:
     """The active version when a new one with this config and these metrics would only repeat it: same settings
     (the device aside) and the same figures (wall-clock times aside). A trainer keeps such a version inactive."""
-    from apps.core.metric_display import metrics_same
-
     active = model_version_active(kind=kind, dataset=dataset, slot=slot)
     if active is None:
         return None

@@ -22,6 +22,7 @@ from apps.core.dispatch import job_ids_waiting, job_send
 from apps.core.errors import Conflict, InvalidInput, ServiceUnavailable
 from apps.core.job_status import job_finish, jobs_reap_stale
 from apps.core.models import Activation, ActiveModel, Job, JobStatus, ModelVersion
+from apps.core.selectors import model_version_previous_active
 
 logger = logging.getLogger(__name__)
 
@@ -234,19 +235,12 @@ def model_version_activate(*, model_version: ModelVersion, user=None) -> ActiveM
 
 def model_version_rollback(*, kind: str, dataset: str, slot: str = registry.DEFAULT_SLOT, user=None) -> ActiveModel:
     """Activate the version that was active before the current one."""
-    target = {"kind": kind, "dataset": dataset, "slot": slot}
-    current = ActiveModel.objects.filter(**target).first()
-    if current is None:
+    if not ActiveModel.objects.filter(kind=kind, dataset=dataset, slot=slot).exists():
         raise Conflict(f"No active {kind} model for {dataset} ({slot}) to roll back from.")
-    previous = (
-        Activation.objects.filter(**target)
-        .exclude(model_version_id=current.model_version_id)
-        .select_related("model_version")
-        .first()
-    )
+    previous = model_version_previous_active(kind=kind, dataset=dataset, slot=slot)
     if previous is None:
         raise Conflict(f"No earlier {kind} model for {dataset} ({slot}) to roll back to.")
-    return model_version_activate(model_version=previous.model_version, user=user)
+    return model_version_activate(model_version=previous, user=user)
 
 
 def model_version_register_file(

@@ -6,7 +6,6 @@ Screenshots go to var/screenshots/gallery-*.png (or AEWEB_SCREENSHOT_DIR)."""
 from __future__ import annotations
 
 import io
-import os
 import re
 import shutil
 from pathlib import Path
@@ -16,43 +15,17 @@ from django.conf import settings
 
 from apps.gallery.demo import demo_seed, weights_manifest
 from apps.gallery.models import GeneratedImage
+from tests.browser.watched import Watched
 from tests.conftest import job_wait
 from tests.integration.gallery.conftest import fashion_dir, throttle_reset  # noqa: F401  (fixtures)
 from tests.integration.gallery.helpers import fake_version, train_tiny
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-SHOTS = Path(os.environ.get("AEWEB_SCREENSHOT_DIR") or Path(__file__).resolve().parents[2] / "var" / "screenshots")
 FIRST = 24  # seed_demo's first images per data set
 
 
-class Watched:
-    """A context at one width that records console errors, page errors and requests leaving the live server."""
-
-    def __init__(self, browser, live_server, width: int) -> None:
-        self.origin, self.width = live_server.url, width
-        self.errors: list[str] = []
-        self.external: list[str] = []
-        self.context = browser.new_context(viewport={"width": width, "height": 900 if width > 600 else 844})
-        self.context.on("request", self._request)
-        self.page = self.context.new_page()
-        self.page.set_default_timeout(30_000)
-        self.page.on("console", lambda m: self.errors.append(f"console: {m.text}") if m.type == "error" else None)
-        self.page.on("pageerror", lambda e: self.errors.append(f"page error: {e}"))
-
-    def _request(self, request) -> None:
-        if not (request.url.startswith(self.origin + "/") or request.url.startswith(("data:", "blob:"))):
-            self.external.append(request.url)
-
-    def visit(self, path: str) -> None:
-        self.page.goto(self.origin + path)
-
-    def check(self, name: str) -> None:
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        self.page.screenshot(path=str(SHOTS / f"{name}-{self.width}.png"), full_page=True)
-        scroll = self.page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-        assert scroll[0] <= scroll[1], f"{name} at {self.width} px scrolls sideways: {scroll}"
-        assert not self.errors, f"{name} at {self.width} px: {self.errors}"
-        assert not self.external, f"{name} at {self.width} px fetched from outside: {self.external}"
+def watched_open(browser, live_server, width: int) -> Watched:
+    return Watched(browser, live_server, width, height=900 if width > 600 else 844)
 
 
 def shipped(dataset: str) -> bool:
@@ -74,7 +47,7 @@ def thumbnail_check(page) -> None:
 @pytest.mark.parametrize("width", [1366, 390])
 def test_first_visit_shows_the_seeded_images(width, live_server, browser, worker_factory, fashion_dir):  # noqa: F811
     demo_seed(out=io.StringIO(), train=True)  # registers the shipped weights, queues the first images
-    watched = Watched(browser, live_server, width)
+    watched = watched_open(browser, live_server, width)
     page = watched.page
     watched.visit("/gallery/")
     empty = page.locator("#grid-empty")
@@ -101,7 +74,7 @@ def test_map_and_reconstruct_in_place_keep_the_strip(width, live_server, browser
         assert job_wait(job.id).status == "succeeded"
     mine = GeneratedImage.objects.filter(model_version__dataset="fashion-mnist").first()
     foreign = foreign_image(mine)
-    watched = Watched(browser, live_server, width)
+    watched = watched_open(browser, live_server, width)
     page = watched.page
     watched.visit("/gallery/")
     page.evaluate("window.galleryMarker = 'no reload'")
@@ -154,7 +127,7 @@ def test_mnist_tab_lists_digits(width, live_server, browser, celery_worker, fash
         assert job_wait(job.id).status == "succeeded"
     if not shipped("mnist"):
         fake_version(dataset="mnist")  # the page's labels come from the data set, not from a model
-    watched = Watched(browser, live_server, width)
+    watched = watched_open(browser, live_server, width)
     page = watched.page
     watched.visit("/gallery/")
     page.click(".dataset-switch a[data-dataset=mnist]")

@@ -5,46 +5,20 @@ var/screenshots/ (or AEWEB_SCREENSHOT_DIR)."""
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 
+from tests.browser.watched import Watched
 from tests.conftest import DATA_DIR
 from tests.integration.inpaint.conftest import inpaint_fresh, inpainters_register  # noqa: F401  (fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SHOTS = Path(os.environ.get("AEWEB_SCREENSHOT_DIR") or Path(__file__).resolve().parents[2] / "var" / "screenshots")
 
-
-class Watched:
-    """A context at one width that records console errors, page errors and requests leaving the live server."""
-
-    def __init__(self, browser, live_server, width: int) -> None:
-        self.origin, self.width = live_server.url, width
-        self.errors: list[str] = []
-        self.external: list[str] = []
-        # A phone-sized screen has a touch screen: painting there goes through touch pointer events.
-        self.context = browser.new_context(viewport={"width": width, "height": 900}, has_touch=width < 600)
-        self.context.on("request", self._request)
-        self.page = self.context.new_page()
-        self.page.set_default_timeout(30_000)
-        self.page.on("console", lambda m: self.errors.append(f"console: {m.text}") if m.type == "error" else None)
-        self.page.on("pageerror", lambda e: self.errors.append(f"page error: {e}"))
-
-    def _request(self, request) -> None:
-        if not (request.url.startswith(self.origin + "/") or request.url.startswith(("data:", "blob:"))):
-            self.external.append(request.url)
-
-    def check(self, name: str) -> None:
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        self.page.screenshot(path=str(SHOTS / f"{name}-{self.width}.png"), full_page=True)
-        scroll = self.page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-        assert scroll[0] <= scroll[1], f"{name} at {self.width} px scrolls sideways: {scroll}"
-        assert not self.errors, f"{name} at {self.width} px: {self.errors}"
-        assert not self.external, f"{name} at {self.width} px fetched from outside: {self.external}"
+def watched_open(browser, live_server, width: int) -> Watched:
+    # A phone-sized screen has a touch screen: painting there goes through touch pointer events.
+    return Watched(browser, live_server, width, touch=width < 600)
 
 
 @pytest.fixture
@@ -59,7 +33,7 @@ def mask_share(page) -> float:
 
 
 def test_paint_an_item_fill_and_compare_with_the_baselines(live_server, browser, celery_worker, models):
-    watched = Watched(browser, live_server, 1366)
+    watched = watched_open(browser, live_server, 1366)
     page = watched.page
     page.goto(f"{live_server.url}/")
     page.click("nav >> text=Inpaint")
@@ -113,7 +87,7 @@ def test_paint_an_item_fill_and_compare_with_the_baselines(live_server, browser,
 
 @pytest.mark.parametrize("width", [390, 1366])
 def test_a_drawn_mask_on_a_photo_and_the_page_fits_the_screen(width, live_server, browser, celery_worker, models):
-    watched = Watched(browser, live_server, width)
+    watched = watched_open(browser, live_server, width)
     page = watched.page
     page.goto(f"{live_server.url}/inpaint/")
     watched.check("inpaint-index")
