@@ -10,6 +10,7 @@ from apps.core.errors import NotFound
 from apps.core.ml.image_datasets import dataset_class_names, dataset_spec
 from apps.core.models import ACTIVE_STATUSES, Job, ModelVersion
 from apps.core.selectors import id_possible, model_versions_active
+from apps.core.wording import count_noun
 from apps.gallery.models import GeneratedImage, ImageKind
 from apps.gallery.slots import DATASETS, DEFAULT_DATASET, VAE_KIND
 
@@ -143,7 +144,7 @@ def home_card_lines() -> list[str]:
             lines.append(f"{dataset}: {version.name} v{version.version} ({slot}) · {shown}")
     count = GeneratedImage.objects.count()
     if lines:
-        lines.append(f"{count:,} image{'' if count == 1 else 's'} in the gallery")
+        lines.append(f"{count_noun(count, 'image')} in the gallery")
     else:
         lines.append("No trained model yet: `manage.py train vae` or `seed_demo`.")
     return lines

@@ -10,7 +10,7 @@
   const selected = []; // the picked .gallery-item elements, in the order picked
   const DONE = ["succeeded", "failed", "cancelled"];
 
-  const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
+  const plural = window.aeweb.plural;  // "1 image", "1,024 images" (app.js)
   const labelText = (label) => (label && config.labelText[label]) || label || "";
   const versionName = (id) => config.versionNames[String(id)] || "another model version";
 

@@ -9,7 +9,7 @@
   const status = document.getElementById("rate-this-status");
   const remove = document.getElementById("rate-this-remove");
   const rateUrl = "/rate/?dataset=" + encodeURIComponent(box.dataset.dataset);
-  const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
+  const plural = window.aeweb.plural;  // "1 image", "1,024 images" (app.js)
 
   function load() {
     try {

@@ -11,7 +11,7 @@
   const storeKey = "aeweb.rate." + config.dataset;
   const byId = (id) => document.getElementById(id);
   const PAGE_SIZE = 15;
-  const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
+  const plural = window.aeweb.plural;  // "1 image", "1,024 images" (app.js)
 
   let ratings = storeLoad(); // {itemId: {rating, title}}
   let page = 1;
