@@ -6,15 +6,21 @@
 `--preset full` is the real run for a GPU machine (width 64, 64-px patches, about 100 passes
 over Train400's 400×128 patches); `--preset gpu` is the same model at a GPU's pace (batch 256,
 lr scaled by the square-root rule, bf16 autocast and channels_last; see benchmarks.denoise_pace);
-`--preset cpu` is a small model for a shared 2-core CPU, bounded by --train-seconds. The
-checkpoint goes under var/ (ignored by git). The Set12 check here is the model alone;
-benchmarks.denoise_set12 compares it with BM3D and the other baselines.
+`--preset cpu` is a small model for a shared 2-core CPU, bounded by --train-seconds. `--init`
+continues from earlier weights (the shipped ones, or a GPU run's), so short runs add up.
+
+The checkpoint goes under var/ (ignored by git) with its Set12 figures, the command that made it
+and the runs it continued (apps.denoise.ml.shipped); `manage.py denoise_export_weights
+--checkpoint PATH` ships it. The Set12 check here is the model alone; benchmarks.denoise_set12
+compares it with BM3D and the other baselines.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shlex
+import sys
 import time
 from pathlib import Path
 
@@ -65,17 +71,29 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--out", default=str(ROOT / "var" / "denoise" / "denoiser.pt"))
     parser.add_argument("--set", action="append", default=[], help="config override key=value")
+    parser.add_argument(
+        "--init", default=None, help="start from this checkpoint's weights (e.g. apps/denoise/weights/denoiser.pt)"
+    )
     args = parser.parse_args()
 
     threads_pin(args.threads)
-    from apps.denoise.ml.checkpoint import denoiser_save
+    from apps.denoise.ml.checkpoint import checkpoint_read, denoiser_save
     from apps.denoise.ml.config import DenoiserConfig
     from apps.denoise.ml.inference import image_denoise
+    from apps.denoise.ml.shipped import lineage_of
     from apps.denoise.ml.train import denoiser_train
 
     settings = {**PRESETS[args.preset], **overrides_parse(args.set)}
     if args.train_seconds:
         settings["max_seconds"] = args.train_seconds
+    initial_state, lineage = None, []
+    if args.init:
+        lineage = lineage_of(args.init)
+        # The architecture is the checkpoint's; the preset and --set give only the training settings.
+        payload = checkpoint_read(args.init)
+        architecture = {k: payload["config"][k] for k in ("channels", "width", "levels", "convs")}
+        settings.update(architecture)
+        initial_state = payload["state"]
     config = DenoiserConfig.from_dict(settings)
     device = device_pick(args.device)
     train = set_load("Train400", mode="L")
@@ -85,10 +103,9 @@ def main() -> None:
     def on_epoch(entry: dict) -> None:
         print(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in entry.items()}), flush=True)
 
-    result = denoiser_train(train.images, config, device=device, on_epoch=on_epoch)
+    result = denoiser_train(train.images, config, device=device, on_epoch=on_epoch, initial_state=initial_state)
     model = result.model(device)
     out = Path(args.out)
-    denoiser_save(out, model, config, metrics=result.metrics, history=result.history)
 
     rows, data = [], {"config": config.to_dict(), "train": result.metrics, "set12": {}, "checkpoint": str(out)}
     for sigma in SIGMAS:
@@ -101,6 +118,14 @@ def main() -> None:
             ss.append(s)
         data["set12"][sigma] = {"psnr": float(np.mean(ps)), "ssim": float(np.mean(ss))}
         rows.append(f"| {sigma} | {fmt(np.mean(ps))} | {fmt(np.mean(ss), 4)} |")
+    set12 = {f"set12_{name}_sigma{sigma}": value[name] for sigma, value in data["set12"].items() for name in value}
+    provenance = {
+        "dataset": "train400",
+        "made_by": shlex.join(["python", "-m", "benchmarks.denoise_train", *sys.argv[1:]]),
+        "device": str(device),
+        "lineage": lineage,
+    }
+    denoiser_save(out, model, config, metrics={**result.metrics, **set12}, history=result.history, extra=provenance)
 
     m = result.metrics
     markdown = "\n".join(
@@ -111,7 +136,8 @@ def main() -> None:
             f"parameters; {m['steps']:,} steps of {config.batch_size} patches of {config.patch_size} px "
             f"({m['patches_seen']:,} patches) in {m['train_seconds']:.0f} s, random sigma in "
             f"[{config.sigma_min:g}, {config.sigma_max:g}]. Training set: {train.source} "
-            f"({m['train_images']} images, {m['val_images']} held out for validation).",
+            f"({m['train_images']} images, {m['val_images']} held out for validation)."
+            + (f" Started from the weights of `{args.init}`." if args.init else ""),
             "",
             "| sigma | Set12 PSNR (dB) | Set12 SSIM |",
             "| ---: | ---: | ---: |",

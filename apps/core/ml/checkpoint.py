@@ -80,14 +80,22 @@ class CheckpointFormat:
         *,
         metrics: Mapping[str, Any] | None = None,
         history: list[Any] | None = None,
+        extra: Mapping[str, Any] | None = None,
     ) -> Path:
-        """Save a model (module or state_dict) with its config; returns the path."""
+        """Save a model (module or state_dict) with its config (and `extra` keys); returns the path."""
         return checkpoint_save(
-            path, fmt=self.name, state=state, config=config, metrics=metrics, history=history, version=self.version
+            path,
+            fmt=self.name,
+            state=state,
+            config=config,
+            metrics=metrics,
+            history=history,
+            extra=extra,
+            version=self.version,
         )
 
     def read(self, path: str | Path) -> dict[str, Any]:
-        """The raw payload (format, version, config dict, state, metrics, history)."""
+        """The raw payload (format, version, config dict, state, metrics, history and any extras)."""
         return checkpoint_load(path, fmt=self.name, version=self.version)
 
     def load(self, path: str | Path, device: str | torch.device = "cpu") -> nn.Module:

@@ -160,6 +160,7 @@ def denoiser_train(
     on_epoch: EpochCallback | None = None,
     val_images: list[np.ndarray] | None = None,
     on_log: LogCallback | None = None,
+    initial_state: dict[str, torch.Tensor] | None = None,
 ) -> DenoiserTrainResult:
     """Train a denoiser on random patches of `images` (uint8 or float 0..1, gray or colour).
 
@@ -173,6 +174,8 @@ def denoiser_train(
     those steps. An exception raised in either stops training and propagates (that is how a job
     is cancelled). Patches and noise are drawn on `device` (DevicePatchSampler) and the loss is
     read back only for these callbacks, so a GPU is never held up by the host between them.
+    initial_state (a state_dict of the same architecture) starts from trained weights: that is how
+    a short run on a CPU continues an earlier one instead of starting again.
     """
     if not images:
         raise ValueError("images: no training images given")
@@ -195,7 +198,10 @@ def denoiser_train(
             val_data = data
             notes.append("validation on the training images (too few images to hold any out)")
 
-    model = denoiser_build(config).to(device)
+    model = denoiser_build(config)
+    if initial_state is not None:
+        model.load_state_dict(initial_state)  # copies into the model's dtype (shipped weights are fp16)
+    model = model.to(device)
     # the pyramid's list is dropped once packed: the sampler's flat tensor is the one copy kept
     sampler = DevicePatchSampler(
         _pyramid(data, config.scales, config.patch_size), config.patch_size, device=device, seed=config.seed

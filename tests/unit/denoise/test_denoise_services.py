@@ -162,3 +162,50 @@ def test_export_refuses_a_28x28_autoencoder(tmp_path):
     with pytest.raises(CommandError, match="does not exist"):
         call_command("denoise_export_weights", "999999", "--out", str(tmp_path))
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.django_db
+def test_export_a_benchmark_checkpoint_keeps_its_command_and_lineage(tmp_path):
+    """A checkpoint `benchmarks.denoise_train --init <shipped>` wrote (on any machine) → shipped → registered."""
+    from apps.denoise.ml.checkpoint import denoiser_save
+    from apps.denoise.ml.config import DenoiserConfig
+    from apps.denoise.ml.model import denoiser_build
+    from apps.denoise.ml.shipped import lineage_of
+
+    shipped = tiny_weights_write(tmp_path / "shipped")
+    lineage = lineage_of(shipped / "denoiser.pt")
+    sets = "".join(f" --set {key}={value}" for key, value in TINY.items())
+    assert [run["made_by"] for run in lineage] == [f"manage.py train denoiser --dataset samples{sets}"]
+    config = DenoiserConfig.from_dict(TINY)
+    made_by = "python -m benchmarks.denoise_train --preset gpu --init apps/denoise/weights/denoiser.pt"
+    checkpoint = denoiser_save(
+        tmp_path / "run.pt",
+        denoiser_build(config),
+        config,
+        metrics={"train_seconds": 240.0, "set12_psnr_sigma15": 32.5, "set12_ssim_sigma15": 0.9},
+        extra={"dataset": "train400", "made_by": made_by, "device": "cuda", "lineage": lineage},
+    )
+    out = tmp_path / "out"
+    call_command("denoise_export_weights", "--checkpoint", str(checkpoint), "--out", str(out))
+    meta = json.loads((out / "denoiser.json").read_text())
+    card = (out / "MODEL_CARD.md").read_text()
+    assert meta["made_by"] == made_by and meta["lineage"] == lineage and meta["dataset"] == "train400"
+    assert f"`{made_by}` on cuda in 240 s" in card and "| 15 | 32.50 | 0.9000 |" in card
+    assert f"**Continued from** weights `{lineage[0]['sha256'][:12]}`, made by `manage.py train denoiser" in card
+    # Shipped again, its lineage grows by one run: the benchmark's.
+    assert [run["made_by"] for run in lineage_of(out / "denoiser.pt")] == [lineage[0]["made_by"], made_by]
+    version = denoiser_weights_register(folder=out)
+    assert version.dataset == "train400" and version.artifact_sha256() == meta["sha256"] and version.card == card
+
+
+@pytest.mark.django_db
+def test_export_refuses_a_checkpoint_without_its_command(tmp_path):
+    from django.core.management.base import CommandError
+
+    shipped = tiny_weights_write(tmp_path / "shipped")  # exported weights name no command inside the file
+    out = tmp_path / "out"
+    with pytest.raises(CommandError, match="no `made_by`"):
+        call_command("denoise_export_weights", "--checkpoint", str(shipped / "denoiser.pt"), "--out", str(out))
+    with pytest.raises(CommandError, match="No such file"):
+        call_command("denoise_export_weights", "--checkpoint", str(tmp_path / "missing.pt"), "--out", str(out))
+    assert not out.exists()

@@ -21,10 +21,13 @@ def _images(count: int = 3, size: int = 40) -> list[np.ndarray]:
     return [((np.sin(xx / (3 + i)) + np.cos(yy / (4 + i))) * 60 + 128).astype(np.uint8) for i in range(count)]
 
 
-def _train(on_log=None, **settings):
+def _train(on_log=None, initial_state=None, **settings):
     config = DenoiserConfig.from_dict({**TINY, **settings})
     history = []
-    result = denoiser_train(_images(), config, on_epoch=history.append, on_log=on_log, val_images=_images(1, 32))
+    val = _images(1, 32)
+    result = denoiser_train(
+        _images(), config, on_epoch=history.append, on_log=on_log, val_images=val, initial_state=initial_state
+    )
     return result, history
 
 
@@ -71,6 +74,18 @@ def test_same_seed_same_model():
     c, _ = _train(epochs=1, seed=1)
     assert all(torch.equal(a.state[k], b.state[k]) for k in a.state)
     assert not all(torch.equal(a.state[k], c.state[k]) for k in a.state)
+
+
+def test_a_run_continues_from_earlier_weights():
+    """initial_state: two short runs add up, starting where the first stopped (fp16 shipped weights too)."""
+    first, first_history = _train(epochs=3)
+    fp16 = {k: v.half() if v.is_floating_point() else v for k, v in first.state.items()}
+    tiny_lr = {"lr": 1e-7, "lr_min": 0.0}
+    continued, history = _train(epochs=1, seed=1, initial_state=fp16, **tiny_lr)
+    fresh, _ = _train(epochs=1, seed=1, **tiny_lr)
+    assert all(torch.allclose(continued.state[k].float(), fp16[k].float(), atol=1e-3) for k in fp16)
+    assert not all(torch.allclose(fresh.state[k].float(), fp16[k].float(), atol=1e-3) for k in fp16)
+    assert abs(history[0]["psnr"] - first_history[-1]["psnr"]) < 0.05  # it denoises as the first run ended
 
 
 def test_the_cpu_path_selects_no_autocast_and_no_channels_last():

@@ -1,14 +1,17 @@
-"""`denoise_export_weights VERSION_ID [--out apps/denoise/weights] [--fp32]`: ship a trained denoiser.
+"""`denoise_export_weights (VERSION_ID | --checkpoint PATH) [--out apps/denoise/weights] [--fp32]`.
 
-Writes denoiser.pt (fp16 weights by default: half the size, no measurable PSNR change at 8-bit
-output), denoiser.json (what `seed_demo` reads: data set, config, metrics, sha256) and
-MODEL_CARD.md, from a version trained by `manage.py train denoiser`.
+Ships a trained denoiser: writes denoiser.pt (fp16 weights by default: half the size, no
+measurable PSNR change at 8-bit output), denoiser.json (what `seed_demo` reads: data set, config,
+metrics, sha256, provenance) and MODEL_CARD.md. The weights come from a version trained by
+`manage.py train denoiser`, or from a checkpoint `benchmarks.denoise_train` wrote (on any
+machine: a GPU run's comes back as a file), which carries its own command and lineage.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -19,16 +22,23 @@ from apps.denoise.selectors import DENOISER_KIND
 from apps.denoise.services import WEIGHTS_DIR
 
 
-def model_card(version: ModelVersion, meta: dict) -> str:
+def _seconds(value: Any) -> str:
+    return f"{value:,.0f} s" if isinstance(value, int | float) else "? s"
+
+
+def model_card(meta: dict, made: str, notes: str = "") -> str:
+    from apps.denoise.ml.shipped import made_by_command
+
     metrics = meta["metrics"]
     rows = "".join(
         f"| {s} | {metrics.get(f'set12_psnr_sigma{s}', float('nan')):.2f} | "
         f"{metrics.get(f'set12_ssim_sigma{s}', float('nan')):.4f} |\n"
         for s in (15, 25, 50)
     )
-    overrides = meta["overrides"]
-    command = f"manage.py train denoiser --dataset {meta['dataset']}" + "".join(
-        f" --set {k}={json.dumps(v) if not isinstance(v, str) else v}" for k, v in overrides.items()
+    continued = "".join(
+        f"\n- **Continued from** weights `{run['sha256'][:12]}`, made by `{run['made_by']}` on {run['device']} "
+        f"in {_seconds(run.get('train_seconds'))}."
+        for run in meta.get("lineage", [])
     )
     return f"""# Denoiser model card
 
@@ -36,8 +46,7 @@ def model_card(version: ModelVersion, meta: dict) -> str:
   learning), {metrics.get("parameters", "?")} parameters; apps/denoise/ml/model.py.
 - **Training data**: {meta["dataset"]} (random patches, sigma uniform in
   {meta["config"].get("sigma_min")}..{meta["config"].get("sigma_max")} on the 0-255 scale).
-- **Made by**: `{command}` (model version {version.id}, {version.kind}/{version.dataset} v{version.version}),
-  exported with `manage.py denoise_export_weights {version.id}` ({meta["precision"]} weights).
+- **Made by**: `{made_by_command(meta)}` {made} ({meta["precision"]} weights).{continued}
 - **Config**: `{json.dumps(meta["config"], sort_keys=True)}`
 - **sha256** of denoiser.pt: `{meta["sha256"]}`
 
@@ -45,16 +54,16 @@ def model_card(version: ModelVersion, meta: dict) -> str:
 
 | sigma | PSNR (dB) | SSIM |
 | --- | --- | --- |
-{rows}
-Training notes: {version.card}
-"""
+{rows}{f"{chr(10)}Training notes: {notes}{chr(10)}" if notes else ""}"""
 
 
 class Command(BaseCommand):
-    help = "Export a trained denoiser version as the weights seed_demo registers (with its model card)."
+    help = "Ship a trained denoiser (a model version, or a benchmark checkpoint) as the weights seed_demo registers."
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("version_id", type=int)
+        source = parser.add_mutually_exclusive_group(required=True)
+        source.add_argument("version_id", type=int, nargs="?", help="a photo denoiser's model version id")
+        source.add_argument("--checkpoint", type=Path, help="a checkpoint written by benchmarks.denoise_train")
         parser.add_argument("--out", type=Path, default=WEIGHTS_DIR)
         parser.add_argument("--fp32", action="store_true", help="keep float32 weights (default: float16)")
 
@@ -62,14 +71,25 @@ class Command(BaseCommand):
         from apps.denoise.ml.checkpoint import checkpoint_read, denoiser_save
         from apps.denoise.ml.config import DenoiserConfig
 
-        # The photo denoiser only: the 28×28 demo autoencoders are `denoiser` versions too, but cheap
-        # to train and in another checkpoint format.
-        found = ModelVersion.objects.filter(id=options["version_id"], kind=DENOISER_KIND)
-        version = found.filter(dataset__in=PHOTO_DATASETS).first()
-        if version is None:
-            what = "is a 28×28 demo autoencoder, not a photo denoiser" if found.exists() else "does not exist"
-            raise CommandError(f"denoiser model version {options['version_id']} {what}")
-        payload = checkpoint_read(artifact_verify(version.artifacts["checkpoint"]))
+        if options["checkpoint"] is not None:
+            path, version = options["checkpoint"], None
+            try:
+                payload = checkpoint_read(path)
+            except (OSError, ValueError) as exc:
+                raise CommandError(f"{path}: {exc}") from exc
+            if "made_by" not in payload:
+                raise CommandError(f"{path}: no `made_by` in the checkpoint; ship a model version, or a "
+                                   "checkpoint written by benchmarks.denoise_train")  # fmt: skip
+        else:
+            # The photo denoiser only: the 28×28 demo autoencoders are `denoiser` versions too, but
+            # cheap to train and in another checkpoint format.
+            found = ModelVersion.objects.filter(id=options["version_id"], kind=DENOISER_KIND)
+            version = found.filter(dataset__in=PHOTO_DATASETS).first()
+            if version is None:
+                what = "is a 28×28 demo autoencoder, not a photo denoiser" if found.exists() else "does not exist"
+                raise CommandError(f"denoiser model version {options['version_id']} {what}")
+            path = artifact_verify(version.artifacts["checkpoint"])
+            payload = checkpoint_read(path)
         precision = "fp32" if options["fp32"] else "fp16"
         state = payload["state"]
         if precision == "fp16":
@@ -77,19 +97,25 @@ class Command(BaseCommand):
         out: Path = options["out"]
         out.mkdir(parents=True, exist_ok=True)
         config = DenoiserConfig.from_dict(payload["config"])
-        checkpoint = denoiser_save(out / "denoiser.pt", state, config, metrics=version.metrics)
-        meta = {
-            "name": version.name,
-            "dataset": version.dataset,
-            "config": config.to_dict(),
-            "overrides": version.config.get("overrides", {}),
-            "metrics": version.metrics,
-            "history": version.history,
-            "precision": precision,
-            "source_version": {"id": version.id, "version": version.version, "sha256": version.artifact_sha256()},
-            "sha256": file_sha256(checkpoint),
-        }
+        metrics = version.metrics if version else payload["metrics"]
+        checkpoint = denoiser_save(out / "denoiser.pt", state, config, metrics=metrics)
+        meta = {"name": version.name if version else "unet", "config": config.to_dict(), "metrics": metrics,
+                "history": version.history if version else payload["history"], "precision": precision}  # fmt: skip
+        if version:
+            meta |= {
+                "dataset": version.dataset,
+                "overrides": version.config.get("overrides", {}),
+                "source_version": {"id": version.id, "version": version.version, "sha256": version.artifact_sha256()},
+            }
+            made, notes = (f"(model version {version.id}, {version.kind}/{version.dataset} v{version.version}), "
+                           f"exported with `manage.py denoise_export_weights {version.id}`"), version.card  # fmt: skip
+        else:
+            meta |= {key: payload[key] for key in ("dataset", "made_by", "device", "lineage")}
+            meta["source_checkpoint"] = file_sha256(path)
+            made, notes = (f"on {payload['device']} in {_seconds(metrics.get('train_seconds'))}, exported with "
+                           f"`manage.py denoise_export_weights --checkpoint {path}`"), ""  # fmt: skip
+        meta["sha256"] = file_sha256(checkpoint)
         (out / "denoiser.json").write_text(json.dumps(meta, indent=2, default=float) + "\n")
-        (out / "MODEL_CARD.md").write_text(model_card(version, meta))
+        (out / "MODEL_CARD.md").write_text(model_card(meta, made, notes))
         size = checkpoint.stat().st_size
         self.stdout.write(f"wrote {checkpoint} ({size / 1e6:.2f} MB, {precision}), denoiser.json, MODEL_CARD.md")
