@@ -10,8 +10,7 @@ from django.contrib import admin
 from apps.core.admin import has_train_permission, training_start_many
 from apps.core.selectors import model_version_active
 from apps.recommender.models import Dataset, DatasetUser, Item
-
-DEFAULT_MODEL = "mult-vae"
+from apps.recommender.training_config import model_default
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -60,7 +59,9 @@ class DatasetAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Retrain the recommender on the selected data sets", permissions=["train"])
     def retrain(self, request, queryset):
-        targets = [{"kind": "recommender", "dataset": d.slug, "model": DEFAULT_MODEL, "config": {}} for d in queryset]
+        targets = [
+            {"kind": "recommender", "dataset": d.slug, "model": model_default(d.slug), "config": {}} for d in queryset
+        ]
         return training_start_many(self, request, targets)
 
 

@@ -31,6 +31,7 @@ def test_seed_queues_the_closed_form_model_before_the_deep_one(sent, tmp_path, s
     demo.demo_seed_later(out=out, train=True)
     assert [(job.params["model"], job.params["dataset"]) for job in sent] == [
         ("edlae", "synthetic"),
+        ("ensemble", "synthetic"),
         ("mult-vae", "synthetic"),
     ]
     assert "first training job (edlae)" in out.getvalue()

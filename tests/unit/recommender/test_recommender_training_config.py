@@ -4,7 +4,7 @@ import pytest
 
 from apps.core.errors import InvalidInput
 from apps.recommender.models import Dataset
-from apps.recommender.training_config import training_params_validate
+from apps.recommender.training_config import DENSE_MAX_ITEMS, training_params_validate
 
 pytestmark = pytest.mark.django_db
 
@@ -16,7 +16,16 @@ def dataset():
 
 def test_good_settings_pass_through():
     body = {"dataset": "tiny", "config": {"epochs": "3", "activate": False}}
-    assert training_params_validate(body) == {"dataset": "tiny", "model": "mult-vae", "config": body["config"]}
+    assert training_params_validate(body) == {"dataset": "tiny", "model": "ensemble", "config": body["config"]}
+
+
+def test_the_default_model_is_the_ensemble_up_to_a_dense_sized_catalogue(dataset):
+    """The ensemble's EDLAE holds an items × items matrix: a larger catalogue gets Mult-VAE by default."""
+    Dataset.objects.filter(pk=dataset.pk).update(n_items=DENSE_MAX_ITEMS)
+    assert training_params_validate({"dataset": "tiny"})["model"] == "ensemble"
+    Dataset.objects.filter(pk=dataset.pk).update(n_items=DENSE_MAX_ITEMS + 1)
+    assert training_params_validate({"dataset": "tiny"})["model"] == "mult-vae"
+    assert training_params_validate({"dataset": "tiny", "model": "edlae"})["model"] == "edlae"  # a choice is kept
 
 
 @pytest.mark.parametrize(
