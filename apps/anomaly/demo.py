@@ -1,17 +1,23 @@
-"""The anomaly app's part of `seed_demo`: a quick one-class conv autoencoder per Fashion-MNIST class.
+"""The anomaly app's part of `seed_demo`: one-class conv autoencoders per Fashion-MNIST class.
 
 Only when Fashion-MNIST is already on this machine (seed_demo downloads nothing), and only when no
-one-class model is active or training. Tables and series need nothing: the page fits what a visitor
+one-class model is active: the shipped detectors (apps/anomaly/weights) when there are, else a quick
+training (when none is queued). Tables and series need nothing: the page fits what a visitor
 brings (or the shipped examples) on demand.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from django.conf import settings
+
 from apps.anomaly import selectors
+from apps.anomaly.shipped import anomaly_weights_register, weights_meta
 from apps.anomaly.slots import DEFAULT_IMAGE_DATASET, TRAIN_JOB_KIND
 from apps.core import services as core_services
 from apps.core.errors import ApplicationError
-from apps.core.ml.image_datasets import dataset_available
+from apps.core.ml.image_datasets import dataset_available, dataset_load
 from apps.core.selectors import job_active
 
 # Part of a first run that should show every demo within a minute: 3 s per class, the two fastest baselines, and
@@ -23,13 +29,16 @@ QUICK = {"seconds": 3, "train_count": 2000, "test_count": 2000, "baselines": ["p
 
 def demo_seed(*, out, train: bool = True) -> None:
     dataset, model = DEFAULT_IMAGE_DATASET, "conv"
-    if not train or selectors.image_version_active(dataset=dataset, model=model) is not None:
-        return
-    if job_active(kind=TRAIN_JOB_KIND, dataset=dataset, model=model) is not None:
+    if selectors.image_version_active(dataset=dataset, model=model) is not None:
         return
     if not dataset_available(dataset):
-        out.write(f"Anomaly: {dataset} not found here, so the images tab waits for "
-                  f"`manage.py train anomaly --dataset {dataset}` (it downloads the data).")  # fmt: skip
+        if train:
+            out.write(f"Anomaly: {dataset} not found here, so the images tab waits for "
+                      f"`manage.py train anomaly --dataset {dataset}` (it downloads the data).")  # fmt: skip
+        return
+    if shipped_register(dataset, out=out):
+        return
+    if not train or job_active(kind=TRAIN_JOB_KIND, dataset=dataset, model=model) is not None:
         return
     try:
         job = core_services.training_job_start(kind="anomaly", dataset=dataset, model=model, config=dict(QUICK))
@@ -37,3 +46,18 @@ def demo_seed(*, out, train: bool = True) -> None:
         out.write(f"Anomaly: the quick one-class training did not start: {exc.message}")
         return
     out.write(f"Anomaly: started a quick one-class conv autoencoder per {dataset} class (/jobs/{job.id}/)")
+
+
+def shipped_register(dataset: str, *, out, folder: Path | None = None) -> bool:
+    """Register the shipped detectors of `dataset` (apps/anomaly/weights); whether they are now there."""
+    meta = weights_meta(folder)
+    if meta is None or meta["dataset"] != dataset:
+        return False
+    try:
+        test_images, _ = dataset_load(dataset, "test", data_dir=settings.AEWEB_DATA_DIR or None, download=False)
+        version = anomaly_weights_register(test_images, folder=folder)
+    except (OSError, ValueError) as exc:
+        out.write(f"Anomaly: the shipped detectors were not used: {exc}")
+        return False
+    out.write(f"Anomaly: the shipped one-class detectors are registered ({version.name} v{version.version})")
+    return True

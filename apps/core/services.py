@@ -258,23 +258,36 @@ def model_version_register_file(
     history: list | None = None,
     card: str = "",
     activate: bool | None = None,
+    artifact: str = "checkpoint",
+    more: dict[str, tuple[Path, str]] | None = None,
 ) -> tuple[ModelVersion, bool]:
     """(version, created): a checkpoint shipped with the code, registered like a trained model.
 
     The file must match the sha256 its model card recorded; it is copied into the artifact
-    folder (at `relpath`) so it is verified and loaded like any trained version. The same file
-    registered twice finds the first registration. `activate=None` activates it only when its
-    slot has no active version yet (seed_demo never replaces a model someone chose).
+    folder (at `relpath`, as the version's `artifact`) so it is verified and loaded like any
+    trained version. `more` ships the version's other files ({artifact: (file, sha256)}), each
+    checked alike and copied beside it. The same file registered twice finds the first
+    registration. `activate=None` activates it only when its slot has no active version yet
+    (seed_demo never replaces a model someone chose).
     """
-    found = file_sha256(source)
-    if found != sha256:
-        raise ValueError(f"{source}: sha256 {found} does not match the model card's {sha256}")
+    for path, expected in [(source, sha256), *(more or {}).values()]:
+        found = file_sha256(path)
+        if found != expected:
+            raise ValueError(f"{path}: sha256 {found} does not match the model card's {expected}")
     target = {"kind": kind, "dataset": dataset, "slot": slot}
-    existing = next((v for v in ModelVersion.objects.filter(**target) if v.artifact_sha256() == sha256), None)
+    existing = next((v for v in ModelVersion.objects.filter(**target) if v.artifact_sha256(artifact) == sha256), None)
     created = existing is None
     with transaction.atomic():
         if existing is None:
-            checkpoint = artifact_write(relpath, lambda path: shutil.copyfile(source, path))
+            folder = relpath.rpartition("/")[0]
+            files = {
+                artifact: (source, relpath),
+                **{k: (p, f"{folder}/{Path(p).name}") for k, (p, _) in (more or {}).items()},
+            }
+            artifacts = {
+                key: artifact_write(rel, lambda path, src=src: shutil.copyfile(src, path))
+                for key, (src, rel) in files.items()
+            }
             existing = model_version_create(
                 **target,
                 name=name,
@@ -282,7 +295,7 @@ def model_version_register_file(
                 metrics=metrics or {},
                 baselines=baselines or {},
                 history=history or [],
-                artifacts={"checkpoint": checkpoint},
+                artifacts=artifacts,
                 card=card or f"shipped weights, sha256 {sha256}",
             )
         if activate or (activate is None and not ActiveModel.objects.filter(**target).exists()):
