@@ -15,6 +15,8 @@ Results accumulate: each run updates benchmarks/results/anomaly_images.json (per
 and rewrites its docs/benchmarks.md section from everything there, so the conv AE at 60 s on both sets
 and the VAE at a smaller budget on one set can be separate runs. --fresh starts from nothing.
 --quick: conv only at 20 s per class, every baseline, both sets.
+--shipped trains nothing: it scores the detectors the app ships (apps/anomaly/weights, float16) on
+all test images, beside the figures of the job that trained them (float32) and its baselines.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks.gallery_common import data_dir_resolve, device_describe, device_pick, table_make, threads_pin
-from benchmarks.report import RESULTS, machine_describe, section_write
+from benchmarks.report import RESULTS, ROOT, machine_describe, section_write
 
 NAME = "anomaly_images"
 DATASETS = ("mnist", "fashion-mnist")
@@ -76,6 +78,7 @@ def args_parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--quick", action="store_true", help="conv only at 20 s per class, every baseline")
     parser.add_argument("--fresh", action="store_true", help="forget the results of earlier runs")
+    parser.add_argument("--shipped", action="store_true", help="score the shipped detectors; train nothing")
     args = parser.parse_args(argv)
     if args.quick:
         args.budget, args.models = 20.0, "conv"
@@ -191,6 +194,8 @@ def main(argv: list[str] | None = None) -> int:
 
     torch.set_flush_denormal(True)
     device = device_pick(args.device)
+    if args.shipped:
+        return shipped_score(device)
     budgets = {m: args.budget for m in ("conv", "vae", "dae")}
     for item in args.model_budget:
         model, seconds = item.split("=")
@@ -215,6 +220,41 @@ def main(argv: list[str] | None = None) -> int:
             # Written after every detector, so a long run interrupted keeps what it measured.
             section_write(NAME, markdown_make(results), results)
     print(markdown_make(results))
+    return 0
+
+
+def shipped_score(device: str) -> int:
+    """ROC-AUC per class of the shipped (float16) detectors beside the training job's own figures."""
+    from sklearn.metrics import roc_auc_score
+
+    from apps.anomaly.ml.images import detectors_load
+    from apps.core.ml.image_datasets import dataset_class_names, dataset_load
+
+    folder = ROOT / "apps" / "anomaly" / "weights"
+    meta = json.loads((folder / "anomaly.json").read_text())
+    dataset = meta["dataset"]
+    test_x, test_y = dataset_load(dataset, "test", progress=False)
+    started = time.perf_counter()
+    detectors = detectors_load(folder / "detectors.npz", device=device)
+    shipped = {str(c): float(roc_auc_score(test_y != c, d.score_samples(test_x))) for c, d in detectors.items()}
+    seconds = time.perf_counter() - started
+    names, trained, baselines = dataset_class_names(dataset), meta["metrics"]["auc"], meta.get("baselines", {})
+    rows = [[f"{c} {names[int(c)]}", f"**{100 * shipped[c]:.1f}**", f"{100 * trained[c]:.1f}",
+             *(f"{100 * b['auc'][c]:.1f}" for b in baselines.values())] for c in shipped]  # fmt: skip
+    rows.append(["mean", f"**{100 * np.mean(list(shipped.values())):.1f}**", f"{100 * meta['metrics']['auc_mean']:.1f}",
+                 *(f"{100 * b['auc_mean']:.1f}" for b in baselines.values())])  # fmt: skip
+    markdown = "\n".join([
+        "## Anomaly detection: the shipped one-class detectors (`benchmarks/anomaly_images.py --shipped`)",
+        "",
+        f"The detectors `seed_demo` registers (apps/anomaly/weights, {dataset}, float16), scored on all "
+        f"{len(test_x):,} test images in {seconds:.0f} s ({device_describe(device)}); ROC-AUC (%) with the other "
+        "classes as anomalies, beside the training job's own figures (float32) and the baselines it measured "
+        f"on the same images. Made by: `{meta['command']}`.",
+        "",
+        table_make(["class", "shipped (fp16)", "as trained (fp32)", *baselines], rows),
+    ])  # fmt: skip
+    section_write(f"{NAME}_shipped", markdown, {"dataset": dataset, "shipped": shipped, "seconds": seconds})
+    print(markdown)
     return 0
 
 

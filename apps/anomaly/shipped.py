@@ -30,6 +30,13 @@ DETECTORS, EXAMPLES = "detectors.npz", "examples.npz"
 _IMAGE = "image_"  # examples' arrays of data-set images (by class); the indices are `index_<class>`
 
 
+def detectors_half(source: Path, target: Path) -> None:
+    """The detectors file with its float32 arrays (weights, training codes) in float16; the loader casts back."""
+    with np.load(source, allow_pickle=False) as data:
+        arrays = {key: data[key] for key in data.files}
+    npz_write(target, {k: v.astype(np.float16) if v.dtype == np.float32 else v for k, v in arrays.items()})
+
+
 def examples_strip(source: Path, target: Path) -> None:
     """The examples artifact without its data-set images (they are the test images at `index_<class>`)."""
     with np.load(source, allow_pickle=False) as data:

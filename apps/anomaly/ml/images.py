@@ -350,7 +350,8 @@ class OneClassAutoencoder:
         if detector.model != "vae":
             members = range(len(detector.networks_))
             detector.code_scale_ = [np.asarray(arrays[f"code_scale{m}"]) for m in members]
-            detector.train_codes_ = [np.asarray(arrays[f"train_codes{m}"]) for m in members]
+            # float32 whatever was stored: shipped detectors keep their codes in float16 (half the bytes)
+            detector.train_codes_ = [np.asarray(arrays[f"train_codes{m}"], np.float32) for m in members]
         detector.train_scores_ = np.asarray(arrays["train_scores_"])
         detector.part_center_ = np.asarray(arrays["part_center_"])
         detector.part_scale_ = np.asarray(arrays["part_scale_"])
