@@ -44,7 +44,8 @@ def model_card(version: ModelVersion, meta: dict) -> str:
   training codes.
 - **Training data**: the training images of each class of {version.dataset} (that class alone).
 - **Made by**: `{command_of(version)}` (model version {version.id}), exported with
-  `manage.py anomaly_export_weights {version.id}`.
+  `manage.py anomaly_export_weights {version.id}` (float16 weights and training codes; the loader casts
+  them back; `python -m benchmarks.anomaly_images --shipped` scores this file).
 - **Config**: `{json.dumps(config, sort_keys=True)}`
 - **sha256**: {DETECTORS} `{meta["sha256"]["detectors"]}`, {EXAMPLES} `{meta["sha256"]["examples"]}`
 - **Not shipped**: data-set images. The examples hold test indices, scores and error maps; `seed_demo`
