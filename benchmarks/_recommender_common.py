@@ -24,6 +24,8 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from benchmarks.gallery_common import device_pick  # noqa: F401  (the recommender benchmarks' --device)
+
 ROOT = Path(__file__).resolve().parent.parent
 RECBOLE_PYTHON = ROOT / "var" / "recbole-venv" / "bin" / "python"
 RECBOLE_RUN = ROOT / "benchmarks" / "recbole_run.py"
@@ -103,6 +105,7 @@ class ProtocolConfig:
     # The package's trainer uses torch's default (for-loop) Adam; fused=True is what
     # benchmarks/recommender_speed.py measures as a proposed change.
     fused_adam: bool = False
+    device: str = "cpu"  # where the model trains and scores (benchmarks' --device)
 
     def with_(self, **changes: Any) -> ProtocolConfig:
         return replace(self, **changes)
@@ -193,7 +196,7 @@ class NeuralTrainer:
         model = model_build(
             config.model, n_items, hidden=config.hidden, latent=config.latent, dropout=config.dropout,
             gamma=config.gamma,
-        )  # fmt: skip
+        ).to(config.device)  # fmt: skip
         fused = config.fused_adam
         if isinstance(model, RecVAE):
             optimizers = {
@@ -215,7 +218,7 @@ class NeuralTrainer:
         total = 0.0
         for start in range(0, self.n_rows, self.config.batch_size):
             rows = order[start : start + self.config.batch_size]
-            x = csr_to_torch(train[rows])
+            x = csr_to_torch(train[rows], self.config.device)
             beta = min(self.config.anneal_cap, self.updates / self.anneal_steps)
             loss, _ = self.model.loss(x, dropout=dropout) if recvae else self.model.loss(x, beta=beta)
             optimizer.zero_grad()
@@ -238,7 +241,7 @@ class NeuralTrainer:
     def score_fn(self) -> Callable[[sp.csr_matrix], np.ndarray]:
         from apps.recommender.ml.export import neural_score_fn
 
-        return neural_score_fn(self.model, "cpu")
+        return neural_score_fn(self.model, self.config.device)
 
 
 def recbole_protocol_fit(config: ProtocolConfig, split: Any, *, with_score_fn: bool = False) -> dict[str, Any]:

@@ -29,6 +29,7 @@ from benchmarks._recommender_common import (
     RECBOLE_ISSUE_FIGURES,
     ProtocolConfig,
     dataset_load,
+    device_pick,
     ease_recbole_fit,
     mean_std,
     pm,
@@ -94,6 +95,7 @@ def args_parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--no-recbole", action="store_true", help="leave RecBole's own column out")
     parser.add_argument("--protocol-seeds", type=int, default=1, help="RecBole-protocol splits (seeds 2020, 2021...)")
     parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1: the machine is shared)")
+    parser.add_argument("--device", default="auto", help="auto (cuda when there is one), cpu or cuda")
     parser.add_argument("--write", action="store_true", help="write docs/benchmarks.md even with --quick")
     parser.add_argument("--render", action="store_true", help="rewrite the sections from benchmarks/results/*.json")
     return parser.parse_args(argv)
@@ -103,7 +105,9 @@ def args_parse(argv: list[str] | None = None) -> argparse.Namespace:
 # Strong generalisation
 
 
-def strong_run(dataset: str, seeds: list[int], models: dict[str, dict[str, Any]], quick: bool) -> dict[str, Any]:
+def strong_run(
+    dataset: str, seeds: list[int], models: dict[str, dict[str, Any]], quick: bool, device: str = "cpu"
+) -> dict[str, Any]:
     from apps.recommender.ml.train import TrainConfig, recommender_train
 
     data = dataset_load(dataset)
@@ -121,7 +125,7 @@ def strong_run(dataset: str, seeds: list[int], models: dict[str, dict[str, Any]]
             started = time.perf_counter()
             result = recommender_train(
                 data.user_index, data.item_index, data.rating, data.n_users, data.n_items,
-                TrainConfig.from_dict(settings),
+                TrainConfig.from_dict(settings), device=device,
             )  # fmt: skip
             seconds = time.perf_counter() - started
             if ease_lambda is None:
@@ -225,7 +229,9 @@ def recbole_results_load(path: Path | None, run_now: bool, threads: int) -> dict
     return found
 
 
-def recbole_protocol_run(models: dict[str, ProtocolConfig], seeds: list[int], quick: bool) -> dict[str, Any]:
+def recbole_protocol_run(
+    models: dict[str, ProtocolConfig], seeds: list[int], quick: bool, device: str = "cpu"
+) -> dict[str, Any]:
     per_model: dict[str, list[dict[str, Any]]] = {"popularity": [], "EASE": [], **{name: [] for name in models}}
     for seed in seeds:
         split = recbole_split_ml100k(seed)
@@ -235,7 +241,7 @@ def recbole_protocol_run(models: dict[str, ProtocolConfig], seeds: list[int], qu
         lam, test, grid = ease_recbole_fit(split)
         per_model["EASE"].append({"seed": seed, "lambda": lam, **test, "valid_grid": grid})
         for name, config in models.items():
-            config = config.with_(seed=seed, **({"epochs": 10, "eval_step": 5} if quick else {}))
+            config = config.with_(seed=seed, device=device, **({"epochs": 10, "eval_step": 5} if quick else {}))
             fitted = recbole_protocol_fit(config, split)
             per_model[name].append(
                 {
@@ -387,7 +393,7 @@ def main(argv: list[str] | None = None) -> None:
         seeds = list(range(2 if args.quick else args.splits))
         data["strong"] = {}
         for dataset in datasets:
-            run = strong_run(dataset, seeds, STRONG_MODELS[dataset], args.quick)
+            run = strong_run(dataset, seeds, STRONG_MODELS[dataset], args.quick, device_pick(args.device))
             run["measured_utc"], run["threads"] = data["measured_utc"], threads
             data["strong"][dataset] = run
         if args.part == "strong" and not args.quick:
@@ -397,7 +403,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.part in ("all", "recbole"):
         recbole = recbole_results_load(args.recbole_json, not (args.no_recbole or args.quick), threads)
         seeds = [RECBOLE_SEED + i for i in range(args.protocol_seeds)]
-        run = recbole_protocol_run(RECBOLE_PROTOCOL_MODELS, seeds, args.quick)
+        run = recbole_protocol_run(RECBOLE_PROTOCOL_MODELS, seeds, args.quick, device_pick(args.device))
         data["recbole_protocol"] = run
         data["recbole"] = recbole
         sections.append("### RecBole's protocol\n\n" + recbole_markdown(run, recbole))

@@ -22,7 +22,7 @@ import sys
 import time
 from typing import Any
 
-from benchmarks._recommender_common import ROOT, ProtocolConfig, threads_set
+from benchmarks._recommender_common import ROOT, ProtocolConfig, device_pick, threads_set
 
 ML20M_SHAPE = {"users": 138_493, "items": 20_000, "interactions": 10_000_000}
 LIMIT_GB = 3.0
@@ -33,6 +33,7 @@ def args_parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a tenth of the users and interactions; writes nothing")
     parser.add_argument("--threads", type=int, default=2, help="torch threads (default 2)")
+    parser.add_argument("--device", default="auto", help="auto (cuda when there is one), cpu or cuda")
     parser.add_argument("--batch-size", type=int, default=500)
     parser.add_argument("--write", action="store_true", help="write docs/benchmarks.md even with --quick")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
@@ -91,7 +92,8 @@ def child_run(args: argparse.Namespace) -> None:
     train = synthetic_interactions(args.users, args.items, args.interactions)
     built = time.perf_counter()
     memory_data = vm_hwm_mb()
-    config = ProtocolConfig(model="mult-vae", epochs=1, batch_size=args.batch_size, hidden=600, latent=200)
+    config = ProtocolConfig(model="mult-vae", epochs=1, batch_size=args.batch_size, hidden=600, latent=200,
+                            device=device_pick(args.device))  # fmt: skip
     trainer = NeuralTrainer.build(config, train.shape[0], train.shape[1])
     rng = np.random.default_rng(0)
     epoch_started = time.perf_counter()
@@ -130,6 +132,7 @@ def main(argv: list[str] | None = None) -> None:
     scale = 10 if args.quick else 1
     shape = {k: (v // scale if k != "items" else v) for k, v in ML20M_SHAPE.items()}
     command = [sys.executable, "-m", "benchmarks.recommender_scale", "--child", "--threads", str(args.threads)]
+    command += ["--device", args.device]
     command += ["--batch-size", str(args.batch_size)]
     command += ["--users", str(shape["users"]), "--items", str(shape["items"])]
     command += ["--interactions", str(shape["interactions"])]

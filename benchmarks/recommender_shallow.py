@@ -32,6 +32,7 @@ from benchmarks._recommender_common import (
     RECBOLE_ISSUE_FIGURES,
     ProtocolConfig,
     dataset_load,
+    device_pick,
     pm,
     recbole_evaluate,
     recbole_protocol_fit,
@@ -57,11 +58,12 @@ def args_parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--datasets", nargs="+", default=["ml-100k", "ml-1m"])
     parser.add_argument("--splits", type=int, default=5, help="user splits (seeds 0..n-1)")
     parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1: the machine is shared)")
+    parser.add_argument("--device", default="auto", help="auto (cuda when there is one), cpu or cuda")
     parser.add_argument("--write", action="store_true", help="write docs/benchmarks.md even with --quick")
     return parser.parse_args(argv)
 
 
-def strong_run(dataset: str, seeds: list[int], quick: bool) -> dict[str, Any]:
+def strong_run(dataset: str, seeds: list[int], quick: bool, device: str = "cpu") -> dict[str, Any]:
     from apps.recommender.ml.train import TrainConfig, recommender_train
 
     data = dataset_load(dataset)
@@ -77,7 +79,7 @@ def strong_run(dataset: str, seeds: list[int], quick: bool) -> dict[str, Any]:
             started = time.perf_counter()
             result = recommender_train(
                 data.user_index, data.item_index, data.rating, data.n_users, data.n_items,
-                TrainConfig.from_dict(settings),
+                TrainConfig.from_dict(settings), device=device,
             )  # fmt: skip
             seconds = time.perf_counter() - started
             if not rows["EASE"] or rows["EASE"][-1]["seed"] != seed:
@@ -168,7 +170,7 @@ def strong_markdown(run: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def recbole_part(quick: bool) -> dict[str, Any]:
+def recbole_part(quick: bool, device: str = "cpu") -> dict[str, Any]:
     from apps.recommender.ml.dlae import blend_weight_select, closed_form_select
     from apps.recommender.ml.ease import ease_scores
     from apps.recommender.ml.serving import scores_blend
@@ -183,7 +185,7 @@ def recbole_part(quick: bool) -> dict[str, Any]:
         matrices[name] = B
         out[name] = {"test": recbole_evaluate(lambda rows, B=B: ease_scores(rows, B), split, "test"), **chosen}
         print("recbole", name, out[name], flush=True)
-    config = ProtocolConfig(model="mult-dae", hidden=0, latent=600, epochs=5 if quick else 100)
+    config = ProtocolConfig(model="mult-dae", hidden=0, latent=600, epochs=5 if quick else 100, device=device)
     fitted = recbole_protocol_fit(config, split, with_score_fn=True)
     neural_fn, B = fitted["score_fn"], matrices["EDLAE"]
     out["Mult-DAE"] = {"test": fitted["test"], "valid": fitted["valid"], "best_epoch": fitted["best_epoch"]}
@@ -221,12 +223,12 @@ def main(argv: list[str] | None = None) -> None:
     data: dict[str, Any] = {"threads": threads, "quick": args.quick, "measured_utc": ""}
     sections = []
     if args.part in ("all", "strong"):
-        data["strong"] = {name: strong_run(name, seeds, args.quick) for name in datasets}
+        data["strong"] = {name: strong_run(name, seeds, args.quick, device_pick(args.device)) for name in datasets}
         sections.append(
             "### Strong generalisation\n\n" + "\n\n".join(strong_markdown(r) for r in data["strong"].values())
         )
     if args.part in ("all", "recbole"):
-        data["recbole"] = recbole_part(args.quick)
+        data["recbole"] = recbole_part(args.quick, device_pick(args.device))
         sections.append("### RecBole's protocol\n\n" + recbole_markdown(data["recbole"]))
     data["measured_utc"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     markdown = (

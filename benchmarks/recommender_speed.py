@@ -29,6 +29,7 @@ from typing import Any  # noqa: E402
 from benchmarks._recommender_common import (  # noqa: E402
     RECBOLE_ISSUE_WALL_S,
     dataset_load,
+    device_pick,
     project_child,
     recbole_available,
     recbole_run,
@@ -43,6 +44,7 @@ def args_parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one repeat, MultiVAE only, 3 epochs; writes nothing")
     parser.add_argument("--threads", type=int, default=2, help="torch threads on both sides (default 2)")
+    parser.add_argument("--device", default="auto", help="auto (cuda when there is one), cpu or cuda")
     parser.add_argument("--repeats", type=int, default=3, help="alternated runs of each side")
     parser.add_argument("--models", nargs="+", default=["MultiVAE", "MultiDAE"], choices=sorted(PAIRS))
     parser.add_argument("--epoch-runs", type=int, default=5, help="epochs timed per data set for s/epoch")
@@ -70,7 +72,9 @@ def child_recbole_protocol(args: argparse.Namespace) -> None:
     data = dataset_load("ml-100k")
     split = split_recbole(data.user_index, data.item_index, data.n_users, data.n_items, seed=2020)
     loaded = time.perf_counter()
-    config = RECBOLE_PROTOCOL_MODELS[args.model].with_(seed=2020, epochs=args.epochs, fused_adam=args.fused_adam)
+    config = RECBOLE_PROTOCOL_MODELS[args.model].with_(
+        seed=2020, epochs=args.epochs, fused_adam=args.fused_adam, device=device_pick(args.device)
+    )
     if args.batch_size:
         config = config.with_(batch_size=args.batch_size)
     if args.lr:
