@@ -16,6 +16,7 @@ from apps.anomaly import demo
 from apps.anomaly.shipped import DETECTORS, EXAMPLES, META_NAME, anomaly_weights_register
 from apps.core.artifacts import artifact_verify
 from apps.core.models import ActiveModel, ModelVersion
+from apps.core.services import model_version_activate
 from tests.conftest import DATA_DIR
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
@@ -55,24 +56,24 @@ def test_export_then_register_round_trip(trained, tmp_path):
     assert set(original) - set(shipped) == {"image_0", "image_7"}
 
     test_images, _ = dataset_load("fashion-mnist", "test", data_dir=str(DATA_DIR))
-    # The same detectors file would find the version it came from: on a fresh machine there is none.
-    assert anomaly_weights_register(test_images, folder=tmp_path).id == trained.id
-    metrics, baselines = trained.metrics, trained.baselines
-    ActiveModel.objects.filter(model_version=trained).delete()
-    trained.delete()
     version = anomaly_weights_register(test_images, folder=tmp_path)
+    assert version.id != trained.id  # float16: a file of its own
     assert version.card == card and version.config["shipped"] is True
-    assert version.metrics == metrics and version.baselines == baselines
+    assert version.metrics == trained.metrics and version.baselines == trained.baselines
     assert version.artifact_sha256("detectors") == meta["sha256"]["detectors"]
     restored = arrays(artifact_verify(version.artifacts["examples"]))
     assert restored.keys() == original.keys() and all(np.array_equal(restored[k], original[k]) for k in original)
-    assert ActiveModel.objects.get(kind="anomaly", dataset="fashion-mnist", slot="conv").model_version == version
+    pointer = {"kind": "anomaly", "dataset": "fashion-mnist", "slot": "conv"}
+    assert ActiveModel.objects.get(**pointer).model_version == version  # none was in use (activate=false)
     assert anomaly_weights_register(test_images, folder=tmp_path).id == version.id  # registered once
+    model_version_activate(model_version=trained)
+    assert anomaly_weights_register(test_images, folder=tmp_path).id == version.id
+    assert ActiveModel.objects.get(**pointer).model_version == trained  # a choice is kept
 
     # A file changed after export is refused, and nothing is registered.
     (tmp_path / DETECTORS).write_bytes((tmp_path / DETECTORS).read_bytes() + b"x")
-    ActiveModel.objects.filter(model_version=version).delete()
-    version.delete()
+    ActiveModel.objects.filter(**pointer).delete()
+    ModelVersion.objects.filter(config__shipped=True).delete()
     with pytest.raises(ValueError, match="does not match"):
         anomaly_weights_register(test_images, folder=tmp_path)
     assert not ModelVersion.objects.filter(kind="anomaly", config__shipped=True).exists()
