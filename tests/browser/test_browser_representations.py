@@ -9,22 +9,18 @@ registered like trained ones: seconds to make, and the pages go through the same
 from __future__ import annotations
 
 import io
-import os
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 from threadpoolctl import threadpool_limits
 
+from tests.browser.watched import SHOTS, Watched
 from tests.integration.representations.conftest import caches_fresh, fashion_dir  # noqa: F401  (fixtures)
 from tests.integration.representations.helpers import representation_version, sample_images
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-# Set to a folder to keep a full-page screenshot of every page at every width (for a look by eye).
-SCREENSHOTS = os.environ.get("AEWEB_SCREENSHOT_DIR", "")
 
 # The painted pixels of a canvas (alpha > 0): the map's base layer is transparent where no point is.
 PAINTED = """(id) => {
@@ -77,44 +73,6 @@ def png_28(pixels: np.ndarray) -> bytes:
     buffer = io.BytesIO()
     Image.fromarray(pixels.astype(np.uint8)).save(buffer, format="PNG")
     return buffer.getvalue()
-
-
-class Watched:
-    """A browser context at one width that records console errors, page errors and requests that leave the
-    live server (every asset must be vendored: the pages work offline)."""
-
-    def __init__(self, browser, live_server, width: int) -> None:
-        self.origin = live_server.url
-        self.width = width
-        self.errors: list[str] = []
-        self.external: list[str] = []
-        self.context = browser.new_context(viewport={"width": width, "height": 900})
-        self.context.on("request", self._request)
-        self.page = self.context.new_page()
-        self.page.set_default_timeout(30_000)
-        self.page.on("console", lambda m: self.errors.append(f"console: {m.text}") if m.type == "error" else None)
-        self.page.on("pageerror", lambda e: self.errors.append(f"page error: {e}"))
-
-    def _request(self, request) -> None:
-        url = request.url
-        if not (url.startswith(self.origin + "/") or url.startswith(("data:", "blob:"))):
-            self.external.append(url)
-
-    def visit(self, path: str) -> None:
-        self.page.goto(self.origin + path)  # returns once the page's "load" event fired
-
-    def check(self, name: str) -> None:
-        """The page as it is now: no horizontal overflow, nothing logged, nothing fetched from outside."""
-        if SCREENSHOTS:
-            Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
-            self.page.screenshot(path=f"{SCREENSHOTS}/{name}-{self.width}.png", full_page=True)
-        scroll = self.page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-        assert scroll[0] <= scroll[1], f"{name} at {self.width} px scrolls sideways: {scroll}"
-        assert not self.errors, f"{name} at {self.width} px: {self.errors}"
-        assert not self.external, f"{name} at {self.width} px fetched from outside: {self.external}"
-
-    def close(self) -> None:
-        self.context.close()
 
 
 def map_box(page) -> dict:
@@ -204,8 +162,8 @@ def test_wardrobe_maps_hover_decode_and_place(live_server, browser, fashion_dir)
         caption = page.locator("#placed-caption").inner_text()
         assert "Lands at" in caption and "transparent" not in caption  # the pad's PNG is opaque
         assert page.locator("#place-error").inner_text() == ""
-        if SCREENSHOTS:
-            page.screenshot(path=f"{SCREENSHOTS}/wardrobe-placed.png")
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "wardrobe-placed.png"))
 
         # t-SNE: no decoder, no encoder; the page says why instead of failing.
         page.click(f'.map-view[data-version="{tsne.id}"]')

@@ -38,3 +38,6 @@ class Watched:
         assert scroll[0] <= scroll[1], f"{name} at {self.width} px scrolls sideways: {scroll}"
         assert not self.errors, f"{name} at {self.width} px: {self.errors}"
         assert not self.external, f"{name} at {self.width} px fetched from outside: {self.external}"
+
+    def close(self) -> None:
+        self.context.close()
