@@ -19,9 +19,8 @@ from benchmarks.denoise_protocol import (
     set_load,
     table_markdown,
     threads_pin,
-    verdict_lines,
 )
-from benchmarks.denoise_set12 import gaussian_widths_tune, methods_build
+from benchmarks.denoise_set12 import MODEL, gaussian_widths_tune, methods_build, model_verdicts
 
 COLOUR_SAMPLES = ("astronaut", "coffee", "chelsea", "rocket")
 
@@ -40,7 +39,7 @@ def main() -> None:
     methods, notes = methods_build(widths, args.checkpoint, colour=True)
     results = methods_compare(test.images, test.names, SIGMAS, methods, args.budget_seconds)
     reference = "CBM3D" if "CBM3D" in methods else "non-local means (skimage)"
-    model = "aeweb denoiser"
+    model = MODEL
     lines = [
         "## Denoising: colour photos (`python -m benchmarks.denoise_colour`)",
         "",
@@ -50,7 +49,7 @@ def main() -> None:
         table_markdown(results, SIGMAS, list(methods), reference, model),
     ]
     if model in methods:
-        lines += ["", *(f"- {line}" for line in verdict_lines(results, SIGMAS, model, reference))]
+        lines += ["", *model_verdicts(results, reference)]
     lines += ["", *(f"- {note}" for note in notes)]
     markdown = "\n".join(lines)
     from benchmarks.report import section_write

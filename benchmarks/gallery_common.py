@@ -76,15 +76,23 @@ def vae_train_timed(images, labels, settings: dict[str, Any], *, device: str, ta
     return vae_train(images, labels, config, device=device, on_epoch=epoch_printer(tag))
 
 
-def evaluate_with_errors(model, images, labels=None, **kwargs) -> dict[str, Any]:
-    """vae_evaluate plus the standard error of each mean over the test images (key `<name>_se`)."""
+def evaluate_with_errors(model, images, labels=None, *, keep_per_image: bool = False, **kwargs) -> dict[str, Any]:
+    """vae_evaluate plus the standard error of each mean over the test images (key `<name>_se`);
+    keep_per_image: the per-image values too (key `per_image`), for paired comparisons."""
     from apps.gallery.ml.evaluate import vae_evaluate
 
     out = vae_evaluate(model, images, labels, per_image=True, **kwargs)
     per_image = out.pop("per_image")
     for key, values in per_image.items():
-        out[f"{key}_se"] = float(values.std(ddof=1) / math.sqrt(len(values))) if len(values) > 1 else float("nan")
+        out[f"{key}_se"] = mean_se(values)
+    if keep_per_image:
+        out["per_image"] = per_image
     return out
+
+
+def mean_se(values: np.ndarray) -> float:
+    """The standard error of the mean of these values (nan for fewer than two)."""
+    return float(values.std(ddof=1) / math.sqrt(len(values))) if len(values) > 1 else float("nan")
 
 
 def fmt(value: float | None, digits: int = 2) -> str:

@@ -47,6 +47,7 @@ class DenoiseCreateApi(APIView):
             name=getattr(upload, "name", ""),
             sample=data.get("sample", ""),
             sigma=data.get("sigma"),
+            self_ensemble=data["self_ensemble"],
             user=request.user,
             client=client_ident(request),  # pays the image's pixels from its hourly budget
         )

@@ -21,6 +21,9 @@ class DenoiseRequest(ImageRequest):
     output = models.FileField(max_length=300, blank=True, default="")
     sigma = models.FloatField(null=True, blank=True, help_text="noise added here (0-255 scale); null: none")
     sigma_estimated = models.FloatField(null=True, blank=True, help_text="noise level estimated from the image")
+    self_ensemble = models.BooleanField(
+        default=False, help_text="averaged over the 8 flips and quarter turns (about 8× the time, a little sharper)"
+    )
     psnr_noisy = models.FloatField(null=True, blank=True)
     ssim_noisy = models.FloatField(null=True, blank=True)
     psnr = models.FloatField(null=True, blank=True, help_text="denoised against the original (when noise was added)")

@@ -39,6 +39,12 @@ class DenoiseCreateSerializer(serializers.Serializer):
         max_value=SIGMA_MAX,
         help_text="add Gaussian noise of this std (0-255 scale) first; omit to denoise the image as it is",
     )
+    self_ensemble = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="best quality: average the model over the 8 flips and quarter turns of the image "
+        "(about 8× the time; +0.2 to +0.3 dB PSNR on Set12)",
+    )
 
     def validate(self, attrs: dict) -> dict:
         if "image" in attrs and "sample" in attrs:
@@ -95,7 +101,7 @@ class DenoiseRequestSerializer(ImageRequestSerializer):
         fields = [
             "id", "status", "progress", "message", "error", "job", "url", "page_url",
             "input_url", "noisy_url", "output_url", "sample",
-            "sigma", "sigma_estimated", "psnr", "ssim", "psnr_noisy", "ssim_noisy",
+            "sigma", "sigma_estimated", "self_ensemble", "psnr", "ssim", "psnr_noisy", "ssim_noisy",
             "width", "height", "mode", "format", "output_format", "converted", "seconds", "model",
             "created_at", "expires_at",
         ]  # fmt: skip

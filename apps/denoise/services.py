@@ -39,6 +39,7 @@ def denoise_request_create(
     name: str = "",
     sample: str = "",
     sigma: float | None = None,
+    self_ensemble: bool = False,
     user=None,
     client: str = "",
 ) -> DenoiseRequest:
@@ -65,17 +66,27 @@ def denoise_request_create(
         raise Conflict(
             "No denoising model is active yet. Train one (`manage.py train denoiser`, or the admin) and try again."
         )
+    if not isinstance(self_ensemble, bool):
+        raise InvalidInput("self_ensemble", f"must be true or false, not {self_ensemble!r}")
     charge = pixel_budget_take(client=client, width=checked.width, height=checked.height, done="denoised")
     try:
         return _denoise_request_store(
-            checked=checked, version=version, name=name, sample=sample, sigma=sigma, user=user
+            checked=checked,
+            version=version,
+            name=name,
+            sample=sample,
+            sigma=sigma,
+            self_ensemble=self_ensemble,
+            user=user,
         )
     except BaseException:
         charge.refund()
         raise
 
 
-def _denoise_request_store(*, checked, version, name: str, sample: str, sigma, user) -> DenoiseRequest:
+def _denoise_request_store(
+    *, checked, version, name: str, sample: str, sigma, self_ensemble: bool, user
+) -> DenoiseRequest:
     request_id = uuid.uuid4()
     relpath = f"{DenoiseRequest.folder_of(request_id)}/input.{checked.extension}"
 
@@ -87,6 +98,7 @@ def _denoise_request_store(*, checked, version, name: str, sample: str, sigma, u
             input=relpath,
             sample=sample,
             sigma=None if sigma is None else float(sigma),
+            self_ensemble=self_ensemble,
             output_format=checked.stored_format,
             **DenoiseRequest.image_fields(checked, name),
             expires_at=media_expiry(settings.AEWEB_DENOISE_RETENTION_HOURS),
@@ -96,7 +108,7 @@ def _denoise_request_store(*, checked, version, name: str, sample: str, sigma, u
         folder=DenoiseRequest.folder_of(request_id),
         files={relpath: checked.content},
         job_kind=IMAGE_KIND,
-        job_params={"size": f"{checked.width}x{checked.height}"},
+        job_params={"size": f"{checked.width}x{checked.height}", **({"self_ensemble": True} if self_ensemble else {})},
         create=create,
         user=user,
     )

@@ -62,9 +62,20 @@ def denoise_image_job(job, reporter) -> dict:
     sigma = request.sigma if request.sigma is not None else request.sigma_estimated
     height, width = noisy.shape[:2]
 
-    on_batch = reporter.span(0.1, 0.9, f"Denoising {width}×{height} at σ={sigma:.1f}")
+    how = ", 8 flips and turns" if request.self_ensemble else ""
+    on_batch = reporter.span(0.1, 0.9, f"Denoising {width}×{height} at σ={sigma:.1f}{how}")
     device = device_resolve()
-    out = image_denoise(model, noisy, sigma, tile=TILE, overlap=OVERLAP, batch=BATCH, device=device, progress=on_batch)
+    out = image_denoise(
+        model,
+        noisy,
+        sigma,
+        tile=TILE,
+        overlap=OVERLAP,
+        batch=BATCH,
+        device=device,
+        progress=on_batch,
+        self_ensemble=request.self_ensemble,
+    )
     if request.sigma is not None:
         reporter.update(progress=0.92, message="Measuring PSNR and SSIM against the original")
         request.psnr = _finite(psnr_rows(_colour(clean, colours), _colour(out, colours)))

@@ -16,6 +16,7 @@
       const body = new FormData();
       for (const [k, v] of Object.entries(fields)) body.append(k, v);
       if (sigma.value !== "0") body.append("sigma", sigma.value);  // 0: add no noise, estimate it
+      if (document.getElementById("denoise-ensemble").checked) body.append("self_ensemble", "true");
       error.textContent = "";
       form.querySelectorAll("button").forEach((b) => { b.disabled = true; });
       document.querySelectorAll(".sample").forEach((b) => { b.disabled = true; });

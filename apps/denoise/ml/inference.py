@@ -37,6 +37,7 @@ def image_denoise(
     device: str | torch.device = "cpu",
     progress: Progress | None = None,
     data_range: float | None = None,
+    self_ensemble: bool = False,
 ) -> np.ndarray:
     """The denoised image, same shape and dtype as `image`.
 
@@ -48,6 +49,8 @@ def image_denoise(
     the fraction done after each batch. A 1-channel model denoises RGB in an orthonormal
     opponent colour space plane by plane; a 3-channel model denoises grayscale as three equal
     planes (the noise, identical in the three, is then sqrt(3) sigma along the gray axis).
+    self_ensemble: average the model over the 8 flips and quarter turns of every tile
+    (geometric self-ensemble, Timofte et al. 2016; EDSR+): 8× the time, a fraction of a dB more.
     """
     arr = np.asarray(image)
     if arr.ndim not in (2, 3) or (arr.ndim == 3 and arr.shape[2] not in (1, 2, 3, 4)):
@@ -73,7 +76,7 @@ def image_denoise(
         stack = np.empty((1, height, width, colours), dtype=np.float32)
         for r in range(0, height, _ROWS):
             stack[0, r : r + _ROWS] = x[r : r + _ROWS] * inv
-        den = _planes_denoise(model, stack, [s], tile, overlap, batch, device, progress)
+        den = _planes_denoise(model, stack, [s], tile, overlap, batch, device, progress, self_ensemble)
 
         def rows_back(r: int) -> np.ndarray:
             return den[0, r : r + _ROWS]
@@ -82,7 +85,9 @@ def image_denoise(
         for r in range(0, height, _ROWS):
             opp = (x[r : r + _ROWS] * inv) @ OPPONENT.T * _OPP_SCALE + _OPP_OFFSET
             stack[:, r : r + _ROWS, :, 0] = np.moveaxis(opp, 2, 0)
-        den = _planes_denoise(model, stack, [s * k for k in _OPP_SCALE], tile, overlap, batch, device, progress)
+        den = _planes_denoise(
+            model, stack, [s * k for k in _OPP_SCALE], tile, overlap, batch, device, progress, self_ensemble
+        )
 
         def rows_back(r: int) -> np.ndarray:
             return ((np.moveaxis(den[:, r : r + _ROWS, :, 0], 0, 2) - _OPP_OFFSET) / _OPP_SCALE) @ OPPONENT
@@ -90,7 +95,7 @@ def image_denoise(
         stack = np.empty((1, height, width, 3), dtype=np.float32)
         for r in range(0, height, _ROWS):
             stack[0, r : r + _ROWS] = x[r : r + _ROWS] * inv
-        den = _planes_denoise(model, stack, [s * np.sqrt(3)], tile, overlap, batch, device, progress)
+        den = _planes_denoise(model, stack, [s * np.sqrt(3)], tile, overlap, batch, device, progress, self_ensemble)
 
         def rows_back(r: int) -> np.ndarray:
             return den[0, r : r + _ROWS].mean(axis=2, keepdims=True)
@@ -119,6 +124,7 @@ def _planes_denoise(
     batch: int,
     device: str | torch.device,
     progress: Progress | None,
+    self_ensemble: bool = False,
 ) -> np.ndarray:
     """Denoise K images of one size (K×H×W×C, float32 0..1), each with its sigma, tile by tile."""
     count, height, width, channels = images.shape
@@ -143,7 +149,7 @@ def _planes_denoise(
                 tiles = np.stack([_tile_cut(images[k], top, left, w.shape, pad_h, pad_w) for k, top, left, w in chunk])
                 x = torch.from_numpy(np.ascontiguousarray(tiles.transpose(0, 3, 1, 2))).to(device)
                 sig = torch.tensor([sigmas[k] for k, *_ in chunk], dtype=torch.float32, device=device)
-                y = model(x, sig).float().cpu().numpy().transpose(0, 2, 3, 1)
+                y = _forward(model, x, sig, self_ensemble).float().cpu().numpy().transpose(0, 2, 3, 1)
                 for (k, top, left, weight), tile_out in zip(chunk, y, strict=True):
                     th, tw = weight.shape
                     out[k, top : top + th, left : left + tw] += tile_out * weight[..., None]
@@ -153,6 +159,22 @@ def _planes_denoise(
         model.train(was_training)
     out /= weight_sum[None, ..., None]
     return out[:, :height, :width]
+
+
+def _forward(model: DenoiserNet, x: torch.Tensor, sigma: torch.Tensor, self_ensemble: bool) -> torch.Tensor:
+    """The model on a batch, or its mean over the 8 symmetries of the square (each undone on the
+    output). The net is not equivariant to them, so its errors partly cancel in the mean."""
+    if not self_ensemble:
+        return model(x, sigma)
+    total = torch.zeros_like(x, dtype=torch.float32)
+    for turns in range(4):
+        for flip in (False, True):
+            t = torch.rot90(x, turns, dims=(2, 3))
+            t = t.flip(3) if flip else t
+            y = model(t, sigma).float()
+            y = y.flip(3) if flip else y
+            total += torch.rot90(y, -turns, dims=(2, 3))
+    return total / 8
 
 
 def _tile_cut(image: np.ndarray, top: int, left: int, shape: tuple[int, int], pad_h: int, pad_w: int) -> np.ndarray:

@@ -79,6 +79,24 @@ def test_bad_image_is_400_and_nothing_is_stored(name, tiny_denoiser, api_client)
     assert_nothing_stored()
 
 
+def test_self_ensemble_is_asked_for_stored_and_shown(celery_worker, tiny_denoiser, api_client):
+    created = upload(api_client, files.png((120, 88)), sigma="10", self_ensemble="true")
+    assert created.status_code == 202, created.content
+    body = created.json()
+    assert body["self_ensemble"] is True
+    job = job_wait(body["job"])
+    assert job.params["self_ensemble"] is True
+    result = api_client.get(body["url"]).json()
+    assert result["status"] == "succeeded", result["error"]
+    assert result["self_ensemble"] is True and result["psnr"] is not None
+    page = api_client.get(f"/denoise/{body['id']}/")
+    assert b"the mean over 8 flips and turns" in page.content
+
+    plain = upload(api_client, files.png((120, 88)), sigma="10").json()  # the default: one pass
+    assert plain["self_ensemble"] is False
+    assert "self_ensemble" not in Job.objects.get(id=plain["job"]).params
+
+
 @pytest.mark.parametrize(
     "fields, field",
     [
@@ -88,6 +106,7 @@ def test_bad_image_is_400_and_nothing_is_stored(name, tiny_denoiser, api_client)
         ({"sigma": "nan"}, "sigma"),
         ({"sample": "camera"}, "image"),  # an image and a sample
         ({"sample": "lena"}, "sample"),
+        ({"self_ensemble": "maybe"}, "self_ensemble"),
     ],
 )
 def test_bad_fields_are_400_and_nothing_is_stored(fields, field, tiny_denoiser, api_client):
