@@ -58,6 +58,8 @@ def denoise_request_create(
         data, name = sample_path(sample).read_bytes(), f"{sample}.png"
     if sigma is not None and not 0.0 <= float(sigma) <= SIGMA_MAX:
         raise InvalidInput("sigma", f"must be between 0 and {SIGMA_MAX:g}")
+    if not isinstance(self_ensemble, bool):
+        raise InvalidInput("self_ensemble", f"must be true or false, not {self_ensemble!r}")
     checked = image_upload_check(
         data=data, max_bytes=settings.AEWEB_UPLOAD_MAX_BYTES, max_pixels=settings.AEWEB_UPLOAD_MAX_PIXELS
     )
@@ -66,8 +68,6 @@ def denoise_request_create(
         raise Conflict(
             "No denoising model is active yet. Train one (`manage.py train denoiser`, or the admin) and try again."
         )
-    if not isinstance(self_ensemble, bool):
-        raise InvalidInput("self_ensemble", f"must be true or false, not {self_ensemble!r}")
     charge = pixel_budget_take(client=client, width=checked.width, height=checked.height, done="denoised")
     try:
         return _denoise_request_store(

@@ -64,6 +64,9 @@ def test_service_refuses_bad_sigma_even_without_the_serializer():
         denoise_request_create(sample="camera", sigma=80)
     with pytest.raises(InvalidInput):
         denoise_request_create(data=files.png(), sample="camera")
+    with pytest.raises(InvalidInput, match="true or false"):
+        denoise_request_create(sample="camera", self_ensemble="yes")  # a string is not a yes
+    assert not DenoiseRequest.objects.exists()
 
 
 def test_row_block_metrics_and_noise_match_whole_image():
