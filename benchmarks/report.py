@@ -6,6 +6,7 @@ a time without clobbering the others' figures.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import platform
 import re
@@ -32,13 +33,17 @@ def machine_describe() -> str:
 def section_write(name: str, markdown: str, data: dict | None = None) -> None:
     """Replace (or append) the section `name` in docs/benchmarks.md; save `data` as JSON."""
     REPORT.parent.mkdir(parents=True, exist_ok=True)
-    text = REPORT.read_text() if REPORT.exists() else HEADER
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     footer = f"_Measured {stamp} on {machine_describe()}._"
     body = f"<!-- {name}:start -->\n{markdown.rstrip()}\n\n{footer}\n<!-- {name}:end -->"
     pattern = re.compile(rf"<!-- {re.escape(name)}:start -->.*?<!-- {re.escape(name)}:end -->", re.S)
-    text = pattern.sub(lambda _m: body, text) if pattern.search(text) else text.rstrip() + "\n\n" + body + "\n"
-    REPORT.write_text(text)
+    # Benchmarks often run side by side: the read-modify-write holds a lock, or one run's section
+    # could overwrite the other's.
+    with open(REPORT.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        text = REPORT.read_text() if REPORT.exists() else HEADER
+        text = pattern.sub(lambda _m: body, text) if pattern.search(text) else text.rstrip() + "\n\n" + body + "\n"
+        REPORT.write_text(text)
     if data is not None:
         RESULTS.mkdir(parents=True, exist_ok=True)
         (RESULTS / f"{name}.json").write_text(json.dumps(data, indent=2, default=float) + "\n")
