@@ -18,6 +18,9 @@ SIGMA_MAX = 75.0
 PHOTO_DATASETS = ("train400", "samples")
 # Data sets of the 28×28 demo autoencoder (read through apps.core.ml.image_datasets).
 DAE_DATASETS = ("fashion-mnist", "mnist")
+# The noise level (0-255 scale) below which loss_weight="sigma" weighs a patch as if it had this
+# much: near sigma 0 the error vanishes too, and 1/sigma would let a clean patch take the batch.
+SIGMA_WEIGHT_FLOOR = 5.0
 LR_SCALING_POWERS = {"none": 0.0, "linear": 1.0, "sqrt": 0.5}
 
 
@@ -35,6 +38,11 @@ class DenoiserConfig(Config):
     lr_min: float = 1e-5
     weight_decay: float = 0.0
     loss: str = "l2"
+    # "sigma": each patch's loss is divided by its noise level (floored at SIGMA_WEIGHT_FLOOR), so
+    # every level counts about equally in PSNR. A denoiser's squared error grows about in proportion
+    # to sigma, so a plain mean over mixed levels lets the noisiest patches steer the model and
+    # shortchanges the light noise most photos have. "none": the plain mean.
+    loss_weight: str = "none"
     sigma_min: float = 0.0
     sigma_max: float = SIGMA_MAX
     scales: tuple[float, ...] = (1.0, 0.9, 0.8, 0.7)  # image rescalings the patches are drawn from
@@ -85,6 +93,7 @@ def config_validate(config: DenoiserConfig) -> None:
     check(0 <= config.lr_min <= config.lr, "lr_min", "must be in [0, lr]")
     check(0 <= config.weight_decay < 1.0, "weight_decay", "must be in [0, 1)")
     check(config.loss in ("l1", "l2"), "loss", "must be 'l1' or 'l2'")
+    check(config.loss_weight in ("none", "sigma"), "loss_weight", "must be 'none' or 'sigma'")
     check(0 <= config.sigma_min <= config.sigma_max, "sigma_min", "must be in [0, sigma_max]")
     check(0 < config.sigma_max <= 255, "sigma_max", "must be in (0, 255]")
     check(

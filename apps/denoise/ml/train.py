@@ -12,7 +12,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from .config import DenoiserConfig
+from .config import SIGMA_WEIGHT_FLOOR, DenoiserConfig
 from .model import DenoiserNet, denoiser_build, parameters_count
 from .patches import DevicePatchSampler
 
@@ -101,6 +101,16 @@ class TrainStep:
         fused = True if self.device.type == "cuda" else None
         self.optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=config.weight_decay, fused=fused)
         self.loss_fn = torch.nn.functional.mse_loss if config.loss == "l2" else torch.nn.functional.l1_loss
+        self.sigma_floor = SIGMA_WEIGHT_FLOOR / 255.0 if config.loss_weight == "sigma" else None
+
+    def loss(self, out: torch.Tensor, clean: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
+        """The batch's loss: the plain mean, or with loss_weight "sigma" each patch's mean weighted by
+        1 / max(sigma, floor), normalised by the weights so the loss keeps its scale."""
+        if self.sigma_floor is None:
+            return self.loss_fn(out, clean)
+        per_patch = self.loss_fn(out, clean, reduction="none").flatten(1).mean(dim=1)
+        weight = 1.0 / sigma.float().clamp_min(self.sigma_floor)
+        return (per_patch * weight).sum() / weight.sum()
 
     def lr_set(self, lr: float) -> None:
         for group in self.optimizer.param_groups:
@@ -111,7 +121,7 @@ class TrainStep:
             noisy = noisy.contiguous(memory_format=torch.channels_last)
         with torch.autocast(self.device.type, dtype=self.autocast or torch.bfloat16, enabled=self.autocast is not None):
             out = self.model(noisy, sigma)
-        loss = self.loss_fn(out.float(), clean)  # the loss in fp32 whatever the convolutions ran in
+        loss = self.loss(out.float(), clean, sigma)  # the loss in fp32 whatever the convolutions ran in
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         self.optimizer.step()

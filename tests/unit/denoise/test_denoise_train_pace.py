@@ -150,6 +150,40 @@ def test_configs_saved_before_the_pace_settings_still_load():
     assert config.lr_scaled() == (config.lr, config.lr_min)
 
 
+def test_the_sigma_weighted_loss_weighs_each_patch_by_one_over_its_noise_level():
+    from apps.denoise.ml.model import denoiser_build
+
+    config = DenoiserConfig.from_dict({**TINY, "loss_weight": "sigma"})
+    step = TrainStep(denoiser_build(config), config, "cpu")
+    clean = torch.zeros(3, 1, 4, 4)
+    out = torch.stack([torch.full((1, 4, 4), e) for e in (0.1, 0.2, 0.3)])  # patch MSEs 0.01, 0.04, 0.09
+    sigma = torch.tensor([0.0, 10.0, 40.0]) / 255.0  # the first is floored at 5
+    weight = np.array([255 / 5, 255 / 10, 255 / 40])
+    expected = (weight * np.array([0.01, 0.04, 0.09])).sum() / weight.sum()
+    assert float(step.loss(out, clean, sigma)) == pytest.approx(expected, rel=1e-5)
+    # the plain mean would be 0.0467; the weighting pulls the loss toward the lightly noised patches
+    assert expected < 0.04
+
+
+def test_the_plain_loss_is_the_mean_whatever_the_noise_levels():
+    from apps.denoise.ml.model import denoiser_build
+
+    config = DenoiserConfig.from_dict(TINY)
+    step = TrainStep(denoiser_build(config), config, "cpu")
+    out, clean = torch.rand(3, 1, 4, 4), torch.rand(3, 1, 4, 4)
+    loss = step.loss(out, clean, torch.tensor([0.0, 0.1, 0.3]))
+    assert float(loss) == pytest.approx(float(((out - clean) ** 2).mean()), rel=1e-6)
+
+
+def test_sigma_weighted_training_learns_and_unknown_weightings_are_refused():
+    logs = []
+    _train(logs.append, epochs=4, log_every=8, loss_weight="sigma")
+    assert logs[-1]["loss"] < logs[0]["loss"]
+    with pytest.raises(ConfigError) as caught:
+        DenoiserConfig.from_dict({"loss_weight": "psnr"})
+    assert caught.value.field == "loss_weight"
+
+
 cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 
 
