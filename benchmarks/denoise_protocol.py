@@ -17,6 +17,7 @@ import numpy as np
 
 from apps.core.ml.image_metrics import psnr, ssim
 from apps.core.ml.photos import ImageDataset, dataset_load
+from benchmarks.gallery_common import device_pick  # noqa: F401  (the denoise benchmarks' --device)
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = ROOT.parent / "shared" / "data"
@@ -60,14 +61,6 @@ def threads_pin(threads: int = 1) -> None:
     import torch
 
     torch.set_num_threads(threads)
-
-
-def device_pick(choice: str) -> str:
-    import torch
-
-    if choice == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    return choice
 
 
 def fmt(value: float, digits: int = 2) -> str:

@@ -151,27 +151,32 @@ def pixel_budget_charge(*, client: str, pixels: int, scope: str = "denoise") -> 
     return counter_charge(cache_key("pixels", scope, client), amount=pixels, limit=limit, duration=3600)
 
 
-def pixel_budget_take(*, client: str, width: int, height: int, done: str = "processed") -> Charge:
+def pixel_budget_take(
+    *, client: str, width: int, height: int, done: str = "processed", passes: int = 1, why: str = ""
+) -> Charge:
     """Charge a width×height image to the client's pixel budget (one budget for every image app: denoising,
     inpainting, segmentation), or refuse it: InvalidInput for an image larger than the whole budget (waiting
     would not help), RateLimited with the wait otherwise. No client (the command line): nothing is counted.
-    The caller refunds the charge when the request fails after it."""
+    `passes` counts an image the model runs over several times (a self-ensemble) that many times, since
+    the budget bounds the work; `why` names the reason in a refusal. The caller refunds the charge when
+    the request fails after it."""
     if not client:
         return Charge(True)
-    pixels = width * height
+    pixels = width * height * passes
+    size = f"{width}×{height} image ({width * height / 1e6:.1f} megapixels"
+    size += f", counted {passes}× for {why or f'{passes} passes'})" if passes > 1 else ")"
     charge = pixel_budget_charge(client=client, pixels=pixels)
     if charge.allowed:
         return charge
     budget = settings.AEWEB_PIXEL_BUDGET_MEGAPIXELS
     if charge.wait is None:
         raise InvalidInput(
-            "image", f"the image is {width}×{height} ({pixels / 1e6:.1f} megapixels), more than the "
-            f"{budget:g} megapixels a client may have {done} per hour",
+            "image", f"the {size} is more than the {budget:g} megapixels a client may have {done} per hour",
         )  # fmt: skip
     minutes = max(1, round(charge.wait / 60))
     raise RateLimited(
         f"This client has had about {charge.count / 1e6:.1f} of its {budget:g} megapixels per hour {done}; "
-        f"this {width}×{height} image ({pixels / 1e6:.1f} megapixels) fits again in about {minutes} min.",
+        f"this {size} fits again in about {minutes} min.",
         retry_after=charge.wait,
         details={"megapixels": round(pixels / 1e6, 3), "budget_megapixels_per_hour": budget},
     )

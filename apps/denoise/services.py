@@ -26,7 +26,7 @@ from apps.core.models import Job, ModelVersion
 from apps.core.photo_samples import SAMPLES, sample_path
 from apps.core.rate_limits import pixel_budget_take
 from apps.core.services import job_create, model_version_register_file
-from apps.denoise.ml.config import DAE_DATASETS, SIGMA_MAX
+from apps.denoise.ml.config import DAE_DATASETS, SELF_ENSEMBLE_PASSES, SIGMA_MAX
 from apps.denoise.models import DEMO_MEDIA, DenoiseRequest
 from apps.denoise.selectors import DEMO_KIND, DENOISER_KIND, DENOISER_SLOT, IMAGE_KIND, dae_demo_latest, denoiser_active
 
@@ -68,7 +68,15 @@ def denoise_request_create(
         raise Conflict(
             "No denoising model is active yet. Train one (`manage.py train denoiser`, or the admin) and try again."
         )
-    charge = pixel_budget_take(client=client, width=checked.width, height=checked.height, done="denoised")
+    charge = pixel_budget_take(
+        client=client,
+        width=checked.width,
+        height=checked.height,
+        done="denoised",
+        # the self-ensemble runs the model over 8 flips and turns of the image: 8 times the work
+        passes=SELF_ENSEMBLE_PASSES if self_ensemble else 1,
+        why="“Best quality”, which runs the model 8 times",
+    )
     try:
         return _denoise_request_store(
             checked=checked,

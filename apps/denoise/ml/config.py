@@ -13,6 +13,9 @@ from apps.core.ml.config import Config, check
 # The largest noise level (0-255 scale) one photo model is trained to cover, and so the most an
 # upload may ask to have added: the API's serializer, the service and the config all use this one.
 SIGMA_MAX = 75.0
+# Forward passes of the "best quality" self-ensemble (the 8 flips and quarter turns of an image,
+# inference._forward): what such a request counts against the pixel budget.
+SELF_ENSEMBLE_PASSES = 8
 # Data sets of the photo denoiser, in order of preference: Train400, else the bundled samples
 # (what `train denoiser` falls back to when Train400 is missing).
 PHOTO_DATASETS = ("train400", "samples")

@@ -65,3 +65,25 @@ def test_refusals_for_other_reasons_spend_no_budget(client, settings, db):
 
     denoiser_weights_register(folder=tiny_weights_write(settings.AEWEB_ARTIFACT_DIR.parent / "tiny-budget"))
     assert upload(client, 1000, 1000).status_code == 202
+
+
+def test_best_quality_counts_its_8_passes_against_the_budget(client, settings, tiny_denoiser):
+    settings.AEWEB_PIXEL_BUDGET_MEGAPIXELS = 2.5
+    best = {"image": png(500, 500), "self_ensemble": "true"}  # 0.25 Mpx, run 8 times: 2 Mpx of work
+    assert client.post("/api/denoise/", best).status_code == 202
+    stored = (DenoiseRequest.objects.count(), Job.objects.count(), len(media_files()))
+    refused = client.post("/api/denoise/", {"image": png(500, 500), "self_ensemble": "true"})
+    assert refused.status_code == 429, refused.content
+    error = refused.json()["error"]
+    assert "counted 8×" in error["message"] and error["details"]["megapixels"] == 2.0
+    assert (DenoiseRequest.objects.count(), Job.objects.count(), len(media_files())) == stored
+    # the same image at one pass still fits: 2.25 of 2.5 Mpx
+    assert upload(client, 500, 500).status_code == 202
+
+
+def test_best_quality_on_an_image_whose_8_passes_exceed_the_whole_budget_is_400(client, settings, tiny_denoiser):
+    settings.AEWEB_PIXEL_BUDGET_MEGAPIXELS = 1.5
+    refused = client.post("/api/denoise/", {"image": png(500, 500), "self_ensemble": "true"})
+    assert refused.status_code == 400
+    assert "Best quality" in refused.json()["error"]["message"] and not DenoiseRequest.objects.exists()
+    assert upload(client, 500, 500).status_code == 202
