@@ -202,6 +202,26 @@ def test_export_a_benchmark_checkpoint_keeps_its_command_and_lineage(tmp_path):
 
 
 @pytest.mark.django_db
+def test_the_card_of_a_checkpoint_measured_with_the_self_ensemble_shows_both(tmp_path):
+    from apps.denoise.ml.checkpoint import denoiser_save
+    from apps.denoise.ml.config import DenoiserConfig
+    from apps.denoise.ml.model import denoiser_build
+
+    config = DenoiserConfig.from_dict({**TINY, "loss_weight": "sigma"})
+    figures = {"set12_psnr": 30.0, "set12_ssim": 0.5, "set12_ensemble_psnr": 30.25, "set12_ensemble_ssim": 0.75}
+    metrics = {f"{name}_sigma{s}": value for name, value in figures.items() for s in (15, 25, 50)}
+    checkpoint = denoiser_save(
+        tmp_path / "run.pt", denoiser_build(config), config, metrics=metrics,
+        extra={"dataset": "train400", "made_by": "python -m benchmarks.denoise_train", "device": "cpu", "lineage": []},
+    )  # fmt: skip
+    call_command("denoise_export_weights", "--checkpoint", str(checkpoint), "--out", str(tmp_path / "out"))
+    card = (tmp_path / "out" / "MODEL_CARD.md").read_text()
+    assert "| sigma | PSNR (dB) | SSIM | best quality: PSNR (dB) | SSIM |" in card
+    assert "| 25 | 30.00 | 0.5000 | 30.25 | 0.7500 |" in card
+    assert "each patch's loss divided by its sigma, floored at 5" in card
+
+
+@pytest.mark.django_db
 def test_export_refuses_a_checkpoint_without_its_command(tmp_path):
     from django.core.management.base import CommandError
 

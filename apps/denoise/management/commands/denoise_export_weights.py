@@ -17,7 +17,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from apps.core.artifacts import artifact_verify, file_sha256
 from apps.core.models import ModelVersion
-from apps.denoise.ml.config import PHOTO_DATASETS
+from apps.denoise.ml.config import PHOTO_DATASETS, SIGMA_WEIGHT_FLOOR
 from apps.denoise.selectors import DENOISER_KIND
 from apps.denoise.services import WEIGHTS_DIR
 
@@ -30,10 +30,24 @@ def model_card(meta: dict, made: str, notes: str = "") -> str:
     from apps.denoise.ml.shipped import made_by_command
 
     metrics = meta["metrics"]
+    # benchmarks.denoise_train also measures "best quality" (the self-ensemble); older runs did not
+    prefixes = ("set12", "set12_ensemble") if "set12_ensemble_psnr_sigma15" in metrics else ("set12",)
+    nan = float("nan")
     rows = "".join(
-        f"| {s} | {metrics.get(f'set12_psnr_sigma{s}', float('nan')):.2f} | "
-        f"{metrics.get(f'set12_ssim_sigma{s}', float('nan')):.4f} |\n"
+        f"| {s} | "
+        + " | ".join(
+            f"{metrics.get(f'{p}_psnr_sigma{s}', nan):.2f} | {metrics.get(f'{p}_ssim_sigma{s}', nan):.4f}"
+            for p in prefixes
+        )  # fmt: skip
+        + " |\n"
         for s in (15, 25, 50)
+    )
+    header = "| sigma | PSNR (dB) | SSIM |" + " best quality: PSNR (dB) | SSIM |" * (len(prefixes) > 1)
+    rule = "| --- | --- | --- |" + " --- | --- |" * (len(prefixes) > 1)
+    weighting = (
+        f"; each patch's loss divided by its sigma, floored at {SIGMA_WEIGHT_FLOOR:g}"
+        if meta["config"].get("loss_weight") == "sigma"
+        else ""
     )
     continued = "".join(
         f"\n- **Continued from** weights `{run['sha256'][:12]}`, made by `{run['made_by']}` on {run['device']} "
@@ -45,15 +59,15 @@ def model_card(meta: dict, made: str, notes: str = "") -> str:
 - **Model**: {meta["name"]} — a noise-level-conditioned convolutional encoder-decoder (U-Net style, residual
   learning), {metrics.get("parameters", "?")} parameters; apps/denoise/ml/model.py.
 - **Training data**: {meta["dataset"]} (random patches, sigma uniform in
-  {meta["config"].get("sigma_min")}..{meta["config"].get("sigma_max")} on the 0-255 scale).
+  {meta["config"].get("sigma_min")}..{meta["config"].get("sigma_max")} on the 0-255 scale{weighting}).
 - **Made by**: `{made_by_command(meta)}` {made} ({meta["precision"]} weights).{continued}
 - **Config**: `{json.dumps(meta["config"], sort_keys=True)}`
 - **sha256** of denoiser.pt: `{meta["sha256"]}`
 
 ## Set12, grayscale, additive white Gaussian noise
 
-| sigma | PSNR (dB) | SSIM |
-| --- | --- | --- |
+{header}
+{rule}
 {rows}{f"{chr(10)}Training notes: {notes}{chr(10)}" if notes else ""}"""
 
 
