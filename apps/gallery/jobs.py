@@ -80,8 +80,9 @@ def gallery_train_job(job, reporter) -> dict:
     card = (
         f"{run.model} VAE ({slot}) on {run.dataset}: {result.metrics['train_images']} training images, "
         f"{len(result.history)} epochs, beta {config.beta}, latent {config.latent_dim}; "
-        f"test neg. ELBO {test['neg_elbo']:.2f} nats, IWAE NLL (K={iwae_k}) "
-        f"{test.get('iwae_nll', float('nan')):.2f} nats on {test['test_images']} images"
+        f"test neg. ELBO {test['neg_elbo']:.2f} nats"
+        + (f", IWAE NLL (K={iwae_k}) {test['iwae_nll']:.2f} nats" if "iwae_nll" in test else "")
+        + f" on {test['test_images']} images"
     )
     if "binarized_iwae_nll" in test:  # MNIST's published figures are on the binarised test set
         card += f"; binarised test set: IWAE NLL (K={iwae_k}) {test['binarized_iwae_nll']:.2f} nats"

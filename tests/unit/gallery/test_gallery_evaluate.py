@@ -86,3 +86,19 @@ def test_mnist_test_evaluation_includes_the_binarised_protocol():
     assert metrics["count"] == 40 and metrics["iwae_k"] == 3
     assert {"binarized_neg_elbo", "binarized_recon", "binarized_kl", "binarized_iwae_nll"} <= set(metrics)
     assert metrics["binarized_neg_elbo"] == pytest.approx(metrics["binarized_recon"] + metrics["binarized_kl"])
+
+
+def test_a_model_trained_binarised_is_bounded_on_the_binarised_test_set_only():
+    if not (REAL_DATA / "mnist" / "t10k-images-idx3-ubyte.gz").is_file():
+        pytest.skip("MNIST not found (set AEWEB_DATA_DIR)")
+    model = vae_build(VaeConfig(dataset="mnist", model="mlp", hidden=16, latent_dim=4, binarize=True)).eval()
+    seen = []
+    metrics = vae_test_evaluate(
+        model, iwae_k=3, count=40, data_dir=str(REAL_DATA), on_batch=lambda d, t: seen.append((d, t))
+    )
+    assert "iwae_nll" not in metrics and metrics["iwae_k"] == 3 and "binarized_iwae_nll" in metrics
+    assert "neg_elbo" in metrics  # the grey ELBO is still given
+    # one progress over both passes: never backwards, to the end, the grey pass (1 of 5 decoder passes) first
+    done = [d for d, _ in seen]
+    assert done == sorted(done) and seen[-1] == (40, 40) and {t for _, t in seen} == {40}
+    assert done[0] <= 8
