@@ -102,11 +102,7 @@ def _pipelines(config, pyramid: list[np.ndarray], device) -> dict:
 
     out = {"old": (old_step, lambda: None)}
     sampler = DevicePatchSampler(pyramid, config.patch_size, device=device, seed=config.seed)
-    variants = [("", config)]
-    if device.type == "cuda":
-        variants.append(
-            (" fp32", config.__class__.from_dict({**config.to_dict(), "amp": "off", "channels_last": "off"}))
-        )
+    variants = [("", config), *_other_precision(config, device)]
     for suffix, cfg in variants:
         train_step = TrainStep(model_fresh(), cfg, device)
         total = torch.zeros((), device=device)
@@ -212,13 +208,7 @@ def main() -> None:
             }  # fmt: skip
             results.append(entry)
             for label in pipelines:
-                # each pipeline beside the ceiling of its own precision (old ran in fp32)
-                fp32 = label.endswith(" fp32") or (label == "old" and "ceiling fp32" in rate)
-                vs_ceiling = (
-                    math.nan
-                    if label.startswith("ceiling")
-                    else rate[label] / rate["ceiling fp32" if fp32 else "ceiling"]
-                )
+                vs_ceiling = math.nan if label.startswith("ceiling") else rate[label] / rate[_ceiling_of(label, rate)]
                 rows.append(
                     f"| {name} | {config.batch_size}×{config.patch_size}² | {n_threads} | {label} | "
                     f"{rate[label]:,.1f} | {rate[label] * config.batch_size:,.0f} | "
@@ -243,8 +233,9 @@ def main() -> None:
             "loop on the host, copied over, fp32, loss read every step; *new* = patches, dihedral transforms and "
             "noise drawn on the device, loss read every `log_every` steps, bf16 autocast + channels_last + fused "
             "Adam on CUDA; *ceiling* = the same step on a batch already on the device; on CUDA, *new fp32* and "
-            "*ceiling fp32* are the same with amp and channels_last off. *CPU ms/step*: this process's CPU time "
-            "per step (steadier than wall time on a shared machine).",
+            "*ceiling fp32* are the same with amp and channels_last off; on a CPU with native bf16, *new bf16* and "
+            "*ceiling bf16* the same with `amp=bf16 channels_last=on` (not the CPU default). *CPU ms/step*: this "
+            "process's CPU time per step (steadier than wall time on a shared machine).",
             "",
             "| preset | batch | threads | pipeline | steps/s | patches/s | of ceiling | vs old | CPU ms/step |",
             "| --- | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |",
@@ -277,6 +268,27 @@ def _across_presets(results: list[dict]) -> list[str]:
     old, new = by_name["full"]["patches_per_s"]["old"], by_name["gpu"]["patches_per_s"]["new"]
     return [f"- `gpu` preset (new) against `full` preset (old, today's run): {new:,.0f} against {old:,.0f} "
             f"patches/s, {new / old:.1f}×."]  # fmt: skip
+
+
+def _other_precision(config, device) -> list[tuple[str, object]]:
+    """The precision the defaults do not pick on this device, as a (label suffix, config) variant: on CUDA
+    fp32 (the defaults are bf16 there), on a CPU with native bf16 (AVX512-BF16 or AMX) bf16 autocast
+    with channels_last (the defaults are fp32 there), so the table shows what each precision gives."""
+    import torch
+
+    if device.type == "cuda":
+        return [(" fp32", config.__class__.from_dict({**config.to_dict(), "amp": "off", "channels_last": "off"}))]
+    if torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported():
+        return [(" bf16", config.__class__.from_dict({**config.to_dict(), "amp": "bf16", "channels_last": "on"}))]
+    return []
+
+
+def _ceiling_of(label: str, rate: dict) -> str:
+    """The ceiling a pipeline is read against: its own precision's (old ran in fp32)."""
+    if label == "old":
+        return "ceiling fp32" if "ceiling fp32" in rate else "ceiling"
+    suffix = label.partition(" ")[2]
+    return f"ceiling {suffix}" if suffix else "ceiling"
 
 
 def _verdict(name: str, threads: int, device, entry: dict) -> str:
