@@ -9,6 +9,9 @@
 # its own budget so the whole run ends inside one call:
 #   pace     the pace tests, then benchmarks.denoise_pace on cuda (steps/s against the step's ceiling)
 #   denoise  benchmarks.denoise_train --preset gpu for DENOISE_SECONDS (default 210), checked on Set12
+#            (plain and self-ensemble); DENOISE_ARGS adds arguments (default "--set loss_weight=sigma":
+#            every noise level counts alike in PSNR; "--init apps/denoise/weights/denoiser.pt" continues
+#            the shipped model instead of training the larger one)
 #   vae      benchmarks.gallery_mnist on cuda, VAE_SECONDS (default 120) per model, K=1000 on all 10,000
 # What comes back under $OUT: session.log, results.tgz (docs/benchmarks.md and benchmarks/results/
 # as they ended there) and the checkpoints. Back here:
@@ -52,7 +55,8 @@ for part in $PARTS; do
             ;;
         denoise)
             python3 -m benchmarks.denoise_train --preset gpu --device cuda \
-                --train-seconds "${DENOISE_SECONDS:-210}" --out "$OUT/denoiser_gpu.pt" >>"$log" 2>&1
+                --train-seconds "${DENOISE_SECONDS:-210}" --out "$OUT/denoiser_gpu.pt" \
+                ${DENOISE_ARGS:---set loss_weight=sigma} >>"$log" 2>&1
             ;;
         vae)
             python3 -m benchmarks.gallery_mnist --device cuda --budget-seconds "${VAE_SECONDS:-120}" \
