@@ -44,7 +44,7 @@ class DenoiseCreateSerializer(serializers.Serializer):
         default=False,
         help_text="best quality: average the model over the 8 flips and quarter turns of the image "
         "(about 8× the time, and 8× the image's pixels against the hourly pixel budget; "
-        "+0.2 to +0.3 dB PSNR on Set12)",
+        "about +0.2 dB PSNR on Set12)",
     )
 
     def validate(self, attrs: dict) -> dict:
