@@ -73,9 +73,9 @@ def denoise_request_create(
         width=checked.width,
         height=checked.height,
         done="denoised",
-        # the self-ensemble runs the model over 8 flips and turns of the image: 8 times the work
+        # the self-ensemble runs the model over the flips and turns of the image: that many times the work
         passes=SELF_ENSEMBLE_PASSES if self_ensemble else 1,
-        why="“Best quality”, which runs the model 8 times",
+        why=f"“Best quality”, which runs the model {SELF_ENSEMBLE_PASSES} times",
     )
     try:
         return _denoise_request_store(
