@@ -274,11 +274,11 @@ def _other_precision(config, device) -> list[tuple[str, object]]:
     """The precision the defaults do not pick on this device, as a (label suffix, config) variant: on CUDA
     fp32 (the defaults are bf16 there), on a CPU with native bf16 (AVX512-BF16 or AMX) bf16 autocast
     with channels_last (the defaults are fp32 there), so the table shows what each precision gives."""
-    import torch
+    from apps.denoise.ml.train import cpu_bf16_native
 
     if device.type == "cuda":
         return [(" fp32", config.__class__.from_dict({**config.to_dict(), "amp": "off", "channels_last": "off"}))]
-    if torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported():
+    if cpu_bf16_native():
         return [(" bf16", config.__class__.from_dict({**config.to_dict(), "amp": "bf16", "channels_last": "on"}))]
     return []
 

@@ -10,6 +10,7 @@ from apps.core.ml.vae.bounds import (
     gaussian_kl,
     gaussian_log_density,
     iwae_nll,
+    log_weight_parts,
     log_weights,
 )
 from apps.core.ml.vae.config import VaeConfig
@@ -148,3 +149,15 @@ def test_iwae_needs_a_sample():
     model = vae_build(VaeConfig(model="mlp", latent_dim=2, hidden=8))
     with pytest.raises(ValueError, match="k"):
         iwae_nll(model, torch.zeros(1, 1, 28, 28), k=0)
+
+
+def test_weight_parts_sum_to_the_weights_and_carry_gradients():
+    model = vae_build(VaeConfig(model="mlp", latent_dim=2, hidden=8))
+    x = torch.rand(3, 1, 28, 28, generator=torch.Generator().manual_seed(0))
+    eps = torch.randn(6, 3, 2, generator=torch.Generator().manual_seed(1))
+    log_px, log_pz_q = log_weight_parts(model, x, k=6, eps=eps, max_rows=4)
+    torch.testing.assert_close(log_px + log_pz_q, log_weights(model, x, k=6, eps=eps))
+    assert log_px.shape == log_pz_q.shape == (6, 3) and bool((log_px <= 0).all())
+    # Trainable: the bound's gradient reaches the encoder through the reparameterised samples.
+    torch.logsumexp(log_px + log_pz_q, dim=0).sum().backward()
+    assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in model.parameters())

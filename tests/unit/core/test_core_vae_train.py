@@ -46,6 +46,28 @@ def test_beta_weights_the_kl_term():
     assert entry["loss"] == pytest.approx(entry["recon"] + 3.0 * entry["kl"], rel=1e-5)
 
 
+def test_iwae_objective_trains_on_a_bound_at_most_the_elbo_estimate():
+    images, labels = _shapes()
+    config = VaeConfig(model="mlp", epochs=3, lr=3e-3, iwae_samples=8, **TINY)
+    result = vae_train(images, labels, config)
+    # -log mean_k w_k <= -mean_k log w_k (Jensen) for every image, so also summed over an epoch.
+    assert all(e["loss"] < e["recon"] + e["kl"] for e in result.history)
+    assert result.history[-1]["loss"] < 0.8 * result.history[0]["loss"]
+    assert result.config.iwae_samples == 8
+
+
+def test_training_continues_from_initial_weights():
+    images, labels = _shapes()
+    config = VaeConfig(model="mlp", epochs=3, lr=3e-3, **TINY)
+    first = vae_train(images, labels, config)
+    again = vae_train(images, labels, VaeConfig.from_dict({**config.to_dict(), "epochs": 1}), initial_state=first.state)
+    fresh = vae_train(images, labels, VaeConfig.from_dict({**config.to_dict(), "epochs": 1}))
+    assert again.history[0]["loss"] < 0.9 * fresh.history[0]["loss"]
+    wider = VaeConfig.from_dict({**config.to_dict(), "hidden": 64, "epochs": 1})
+    with pytest.raises(RuntimeError, match="size mismatch"):
+        vae_train(images, labels, wider, initial_state=first.state)
+
+
 def test_same_seed_same_weights_and_other_seed_differs():
     images, labels = _shapes(96)
     config = VaeConfig(model="conv", epochs=2, binarize=True, **TINY)

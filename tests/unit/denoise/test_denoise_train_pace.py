@@ -8,6 +8,7 @@ import torch
 
 from apps.core.ml.config import ConfigError
 from apps.denoise.ml.config import DenoiserConfig
+from apps.denoise.ml import train as train_module
 from apps.denoise.ml.train import TrainStep, denoiser_train, train_precision
 
 torch.set_num_threads(1)
@@ -94,7 +95,7 @@ def test_the_cpu_path_selects_no_autocast_and_no_channels_last():
     assert train_precision(config, "cpu") == (None, False)
     assert train_precision(config, torch.device("cuda")) == (torch.bfloat16, True)  # no GPU needed to decide
     forced = DenoiserConfig(amp="bf16", channels_last="on")
-    assert train_precision(forced, "cpu") == (torch.bfloat16, True)
+    assert train_precision(forced, "cuda") == (torch.bfloat16, True)
     off = DenoiserConfig(amp="off", channels_last="off")
     assert train_precision(off, "cuda") == (None, False)
 
@@ -111,12 +112,23 @@ def test_the_cpu_train_step_runs_in_fp32():
     assert step.autocast is None and seen == [torch.float32] and loss.dtype == torch.float32
 
 
-def test_bf16_and_channels_last_forced_on_cpu_still_learn():
+@pytest.mark.parametrize("native", [True, False])
+def test_bf16_forced_on_cpu_is_used_only_where_the_cpu_has_it(monkeypatch, native):
+    # Emulated bf16 is slow, not wrong, so "native" can be pretended on any CPU for the test's tiny net.
+    monkeypatch.setattr(train_module, "cpu_bf16_native", lambda: native)
+    forced = DenoiserConfig(amp="bf16", channels_last="on")
+    assert train_precision(forced, "cpu") == ((torch.bfloat16 if native else None), True)
     logs = []
     result, _ = _train(logs.append, epochs=4, log_every=8, amp="bf16", channels_last="on")
     assert logs[-1]["loss"] < logs[0]["loss"]
-    assert any("bf16 autocast and channels_last" in note for note in result.notes)
     assert all(v.dtype == torch.float32 for v in result.state.values())  # weights stay fp32
+    if native:
+        assert "trained with bf16 autocast and channels_last" in result.notes
+    else:
+        assert result.notes[:2] == [
+            "trained with channels_last",
+            "trained in fp32, not bf16 as configured: this CPU has no native bf16",
+        ]
 
 
 @pytest.mark.parametrize(("scaling", "factor"), [("none", 1.0), ("linear", 4.0), ("sqrt", 2.0)])

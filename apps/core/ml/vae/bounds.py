@@ -53,6 +53,40 @@ def elbo_terms(
     return bernoulli_nll(model.decode(z, y), x), gaussian_kl(mu, logvar)
 
 
+def log_weight_parts(
+    model: VaeModel,
+    x: torch.Tensor,
+    y: torch.Tensor | None = None,
+    *,
+    k: int,
+    generator: torch.Generator | None = None,
+    eps: torch.Tensor | None = None,
+    max_rows: int = 8192,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """(log p(x|z_k), log p(z_k) - log q(z_k|x)) for k samples per image: two K×B tensors.
+
+    Their sum is the log importance weight; minus their means over K are a K-sample estimate of
+    the reconstruction and KL terms of the ELBO. Decoding runs in chunks of at most `max_rows`
+    latents so K=1000 fits in memory. Differentiable (reparameterised), so it also trains.
+    """
+    batch = x.shape[0]
+    mu, logvar = model.encode(x, y)
+    std = torch.exp(0.5 * logvar)
+    per_chunk = max(1, max_rows // batch)
+    px, pz = [], []
+    for start in range(0, k, per_chunk):
+        count = min(per_chunk, k - start)
+        noise = eps[start : start + count] if eps is not None else randn((count, *mu.shape), generator, mu.device)
+        z = mu.unsqueeze(0) + noise * std.unsqueeze(0)  # count×B×d
+        flat = z.reshape(count * batch, -1)
+        labels = None if y is None else torch.as_tensor(y, device=x.device).repeat(count)
+        logits = model.decode(flat, labels).view(count, batch, *x.shape[1:])
+        target = x.unsqueeze(0).expand_as(logits)
+        px.append(-F.binary_cross_entropy_with_logits(logits, target, reduction="none").flatten(2).sum(2))
+        pz.append(standard_normal_log_density(z) - gaussian_log_density(z, mu.unsqueeze(0), logvar.unsqueeze(0)))
+    return torch.cat(px, dim=0), torch.cat(pz, dim=0)
+
+
 def log_weights(
     model: VaeModel,
     x: torch.Tensor,
@@ -63,27 +97,9 @@ def log_weights(
     eps: torch.Tensor | None = None,
     max_rows: int = 8192,
 ) -> torch.Tensor:
-    """log p(x, z_k) - log q(z_k|x) for k samples per image: a K×B tensor.
-
-    Decoding runs in chunks of at most `max_rows` latents so K=1000 fits in memory.
-    """
-    batch = x.shape[0]
-    mu, logvar = model.encode(x, y)
-    std = torch.exp(0.5 * logvar)
-    per_chunk = max(1, max_rows // batch)
-    out = []
-    for start in range(0, k, per_chunk):
-        count = min(per_chunk, k - start)
-        noise = eps[start : start + count] if eps is not None else randn((count, *mu.shape), generator, mu.device)
-        z = mu.unsqueeze(0) + noise * std.unsqueeze(0)  # count×B×d
-        flat = z.reshape(count * batch, -1)
-        labels = None if y is None else torch.as_tensor(y, device=x.device).repeat(count)
-        logits = model.decode(flat, labels).view(count, batch, *x.shape[1:])
-        target = x.unsqueeze(0).expand_as(logits)
-        log_px = -F.binary_cross_entropy_with_logits(logits, target, reduction="none").flatten(2).sum(2)
-        log_q = gaussian_log_density(z, mu.unsqueeze(0), logvar.unsqueeze(0))
-        out.append(log_px + standard_normal_log_density(z) - log_q)
-    return torch.cat(out, dim=0)
+    """log p(x, z_k) - log q(z_k|x) for k samples per image: a K×B tensor."""
+    log_px, log_pz_q = log_weight_parts(model, x, y, k=k, generator=generator, eps=eps, max_rows=max_rows)
+    return log_px + log_pz_q
 
 
 def iwae_nll(

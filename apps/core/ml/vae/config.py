@@ -36,6 +36,10 @@ class VaeConfig(Config):
     # Dynamic binarisation: resample every pixel as Bernoulli(grey level) each epoch, the
     # standard protocol for MNIST likelihoods; False trains on grey levels as Bernoulli means.
     binarize: bool = False
+    # Importance samples of the training objective: 1 trains on the ELBO; K > 1 on the
+    # importance-weighted bound with K samples (IWAE, Burda et al. 2015), a tighter bound that
+    # gives a better likelihood (their MNIST: 86.76 nats at K=1, 84.78 at K=50) for K× the decoding.
+    iwae_samples: int = 1
     val_fraction: float = 0.0  # held out from the training images to report a validation ELBO
     seed: int = 0
     max_seconds: float | None = None  # stop after the epoch that passes this wall-clock budget
@@ -67,5 +71,13 @@ def vae_config_validate(config: VaeConfig) -> None:
     check(1 <= config.batch_size <= 8192, "batch_size", "must be in 1..8192")
     check(0 < config.lr <= 1.0, "lr", "must be in (0, 1]")
     check(config.lr_min is None or 0 <= config.lr_min <= config.lr, "lr_min", "must be in [0, lr] or null")
+    check(1 <= config.iwae_samples <= 1000, "iwae_samples", "must be in 1..1000")
+    # The IWAE bound has no separate KL term to weigh or warm up.
+    check(config.iwae_samples == 1 or config.beta == 1, "beta", "must be 1 when iwae_samples > 1")
+    check(
+        config.iwae_samples == 1 or config.kl_warmup_epochs == 0,
+        "kl_warmup_epochs",
+        "must be 0 when iwae_samples > 1",
+    )
     check(0 <= config.val_fraction < 0.5, "val_fraction", "must be in [0, 0.5)")
     check(config.max_seconds is None or config.max_seconds > 0, "max_seconds", "must be positive or null")

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from apps.core.ml.vae.bounds import bernoulli_nll, gaussian_kl
+from apps.core.ml.vae.bounds import bernoulli_nll, gaussian_kl, log_weight_parts
 from apps.core.ml.vae.config import VaeConfig
 from apps.core.ml.vae.models import IMAGE_SIZE, VaeModel, parameters_count, vae_build
 
@@ -54,11 +54,25 @@ def split_indices(count: int, fraction: float, seed: int) -> tuple[np.ndarray, n
     return np.sort(order[held:]), np.sort(order[:held])
 
 
-def _batch_loss(
+def _elbo_terms(
     model: VaeModel, x: torch.Tensor, y: torch.Tensor | None, generator: torch.Generator
 ) -> tuple[torch.Tensor, torch.Tensor]:
+    """(reconstruction, analytic KL) nats per image, from one sample."""
     logits, mu, logvar = model(x, y, generator=generator)
     return bernoulli_nll(logits, x), gaussian_kl(mu, logvar)
+
+
+def _batch_loss(
+    model: VaeModel, x: torch.Tensor, y: torch.Tensor | None, config: VaeConfig, beta: float, generator: torch.Generator
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(loss, reconstruction, KL) per image: -ELBO with the KL weighed by beta, or with
+    iwae_samples > 1 the importance-weighted bound, its terms then averaged over the K samples."""
+    if config.iwae_samples == 1:
+        recon, kl = _elbo_terms(model, x, y, generator)
+        return recon + beta * kl, recon, kl
+    log_px, log_pz_q = log_weight_parts(model, x, y, k=config.iwae_samples, generator=generator)
+    bound = -(torch.logsumexp(log_px + log_pz_q, dim=0) - math.log(config.iwae_samples))
+    return bound, -log_px.mean(0), -log_pz_q.mean(0)
 
 
 @torch.inference_mode()
@@ -72,7 +86,7 @@ def _validate(
         if config.binarize:
             x = torch.bernoulli(x, generator=generator)
         y = None if labels is None else labels[start : start + 1024]
-        recon, kl = _batch_loss(model, x, y, generator)
+        recon, kl = _elbo_terms(model, x, y, generator)
         recon_sum += float(recon.sum())
         kl_sum += float(kl.sum())
     model.train()
@@ -86,12 +100,15 @@ def vae_train(
     *,
     device: str | torch.device = "cpu",
     on_epoch: EpochCallback | None = None,
+    initial_state: dict[str, torch.Tensor] | None = None,
 ) -> VaeTrainResult:
     """Train a VAE on uint8 N×28×28 images (labels needed by the conditional model only).
 
     `on_epoch` gets {"epoch", "epochs", "loss", "recon", "kl", "seconds"} (plus "val_*" with a
     validation split) after every epoch; an exception it raises stops training and propagates.
-    Same config and data on the same device → the same weights.
+    "loss" is the training objective (-ELBO, or the IWAE bound with iwae_samples > 1); the
+    validation figures are always the ELBO's. `initial_state` continues from these weights (a
+    state dict of the same architecture). Same config and data on the same device → the same weights.
     """
     images_check(images, labels)
     if config.conditional and labels is None:
@@ -108,7 +125,10 @@ def vae_train(
     train_labels = None if label_tensor is None else label_tensor[train_sel]
     val_labels = None if label_tensor is None else label_tensor[val_sel]
 
-    model = vae_build(config).to(device).train()
+    model = vae_build(config)
+    if initial_state is not None:
+        model.load_state_dict(initial_state)
+    model = model.to(device).train()
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
     scheduler = (
         torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=config.epochs, eta_min=config.lr_min)
@@ -135,8 +155,8 @@ def vae_train(
                 x = torch.bernoulli(x, generator=noise_gen)
             y = None if train_labels is None else train_labels[idx]
             beta = config.beta * (min(1.0, step / warmup_steps) if warmup_steps else 1.0)
-            recon, kl = _batch_loss(model, x, y, noise_gen)
-            loss = (recon + beta * kl).mean()
+            per_image, recon, kl = _batch_loss(model, x, y, config, beta, noise_gen)
+            loss = per_image.mean()
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
