@@ -66,14 +66,15 @@ def epoch_printer(tag: str):
     return on_epoch
 
 
-def vae_train_timed(images, labels, settings: dict[str, Any], *, device: str, tag: str):
-    """Train with vae_train, printing each epoch; returns the result (metrics hold seconds and epochs)."""
+def vae_train_timed(images, labels, settings: dict[str, Any], *, device: str, tag: str, initial_state=None):
+    """Train with vae_train (from `initial_state` when given), printing each epoch; returns the result
+    (metrics hold seconds and epochs)."""
     from apps.core.ml.vae.config import VaeConfig
     from apps.core.ml.vae.train import vae_train
 
     config = VaeConfig.from_dict(settings)
     print(f"[{tag}] training {config.to_dict()} on {len(images)} images, device {device}", file=sys.stderr, flush=True)
-    return vae_train(images, labels, config, device=device, on_epoch=epoch_printer(tag))
+    return vae_train(images, labels, config, device=device, on_epoch=epoch_printer(tag), initial_state=initial_state)
 
 
 def evaluate_with_errors(model, images, labels=None, *, keep_per_image: bool = False, **kwargs) -> dict[str, Any]:

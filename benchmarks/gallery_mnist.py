@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
+from pathlib import Path
 
 import numpy as np
 
@@ -59,6 +61,20 @@ def main() -> None:
     parser.add_argument("--no-save", action="store_true", help="do not write checkpoints to var/gallery/")
     parser.add_argument("--shipped", action="store_true", help="score the shipped MNIST conv VAE; train nothing")
     parser.add_argument("--also-k", type=int, nargs="*", default=[], help="--shipped: also score with these K")
+    parser.add_argument(
+        "--train-k",
+        type=int,
+        default=1,
+        help="the conv VAE's training objective: 1 the ELBO, K > 1 the IWAE bound with K samples",
+    )
+    parser.add_argument(
+        "--init",
+        type=Path,
+        default=None,
+        help="continue the conv VAE from this checkpoint (e.g. apps/gallery/weights/mnist-conv.pt)",
+    )
+    parser.add_argument("--lr", type=float, default=1e-3, help="the conv VAE's learning rate")
+    parser.add_argument("--lr-min", type=float, default=None, help="the conv VAE's lr decays to this (cosine)")
     args = parser.parse_args()
 
     threads_pin(args.threads)
@@ -76,13 +92,19 @@ def main() -> None:
         return
     common = {"dataset": "mnist", "binarize": True, "epochs": args.epochs, "max_seconds": args.budget_seconds,
               "batch_size": 128, "lr": 1e-3, "seed": args.seed}  # fmt: skip
-    models = {
-        "conv VAE": {**common, "model": "conv", "latent_dim": args.conv_latent},
-        "MLP VAE 784-400-20": {**common, "model": "mlp"},
-    }
+    conv = {**common, "model": "conv", "latent_dim": args.conv_latent, "iwae_samples": args.train_k, "lr": args.lr,
+            "lr_min": args.lr_min}  # fmt: skip
+    initial = {}
+    if args.init:
+        from apps.gallery.ml.checkpoint import checkpoint_read
+
+        payload = checkpoint_read(args.init)  # the architecture is the checkpoint's, the training settings ours
+        conv.update({k: payload["config"][k] for k in ("latent_dim", "hidden", "width")})
+        initial["conv VAE"] = payload["state"]
+    models = {"conv VAE": conv, "MLP VAE 784-400-20": {**common, "model": "mlp"}}  # the MLP: the classic baseline
     results: dict[str, dict] = {}
     for name, settings in models.items():
-        trained = vae_train_timed(train_x, train_y, settings, device=device, tag=name)
+        trained = vae_train_timed(train_x, train_y, settings, device=device, tag=name, initial_state=initial.get(name))
         model = trained.model_build(device)
         clock = Stopwatch()
         scores = evaluate_with_errors(model, test_x, iwae_k=args.iwae_k, binarize=True, seed=args.seed)
@@ -98,8 +120,9 @@ def main() -> None:
         }
         if not args.no_save:
             slug = "conv" if settings["model"] == "conv" else "mlp"
-            vae_save(ROOT / "var" / "gallery" / f"mnist-{slug}.pt", model, trained.config,
-                     metrics=scores, history=trained.history)  # fmt: skip
+            made_by = shlex.join(["python", "-m", "benchmarks.gallery_mnist", *sys.argv[1:]])
+            vae_save(ROOT / "var" / "gallery" / f"mnist-{slug}.pt", model, trained.config, metrics=scores,
+                     history=trained.history, extra={"made_by": made_by})  # fmt: skip
 
     base = results["MLP VAE 784-400-20"]
     rows = []
@@ -126,7 +149,10 @@ def main() -> None:
         f"{len(test_x):,} test images (seeded random subset of 10,000) binarised once with a fixed seed. "
         f"IWAE NLL is the importance-weighted bound with K={args.iwae_k} samples per image (an upper bound on "
         f"the NLL; published figures use K=5000). ± is the standard error over test images. "
-        f"Device: {device_describe(device)}. Conv VAE latent size {args.conv_latent}.",
+        f"Device: {device_describe(device)}. Conv VAE latent size {conv['latent_dim']}"
+        + (f", continued from the weights of `{args.init}`" if args.init else "")
+        + (f", trained on the IWAE bound with K={args.train_k}" if args.train_k > 1 else ", trained on the ELBO")
+        + f" (lr {args.lr:g}" + (f" decaying to {args.lr_min:g}" if args.lr_min is not None else "") + ").",
         "",
         table_make(headers, rows),
         "",

@@ -79,7 +79,9 @@ def gallery_train_job(job, reporter) -> dict:
     slot = SLOT_FOR_MODEL[run.model]
     card = (
         f"{run.model} VAE ({slot}) on {run.dataset}: {result.metrics['train_images']} training images, "
-        f"{len(result.history)} epochs, beta {config.beta}, latent {config.latent_dim}; "
+        f"{len(result.history)} epochs, "
+        + (f"IWAE objective (K={config.iwae_samples})" if config.iwae_samples > 1 else f"beta {config.beta}")
+        + f", latent {config.latent_dim}; "
         f"test neg. ELBO {test['neg_elbo']:.2f} nats"
         + (f", IWAE NLL (K={iwae_k}) {test['iwae_nll']:.2f} nats" if "iwae_nll" in test else "")
         + f" on {test['test_images']} images"

@@ -7,8 +7,10 @@ import json
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from apps.core import services as core_services
+from apps.core.errors import InvalidInput
 from apps.core.models import ActiveModel, Job, ModelVersion
 from apps.core.runner import JobReporter, job_execute
 from apps.gallery.demo import weights_manifest, weights_register
@@ -41,6 +43,16 @@ def test_training_records_history_metrics_and_activates(fashion_dir):
     assert version.metrics["iwae_k"] == 2 and version.metrics["test_images"] == 64
     assert version.config["overrides"]["epochs"] == 2 and "train vae" in version.card
     assert ActiveModel.objects.get(kind="vae", dataset="fashion-mnist", slot="default").model_version == version
+
+
+def test_training_on_the_importance_weighted_bound(fashion_dir):
+    version = train_tiny(iwae_samples=3)
+    assert version.config["overrides"]["iwae_samples"] == 3 and "IWAE objective (K=3)" in version.card
+    assert all(h["loss"] < h["recon"] + h["kl"] for h in version.history)  # the bound, under its ELBO
+    with pytest.raises(InvalidInput, match="beta"):
+        core_services.training_job_start(kind="vae", dataset="fashion-mnist", model="conv",
+                                         config={"iwae_samples": 3, "beta": 2}, enqueue=False)  # fmt: skip
+    assert ModelVersion.objects.count() == 1 and Job.objects.count() == 1  # the refusal changed nothing
 
 
 def test_mnist_reports_the_binarised_protocol_too(data_dir):
@@ -114,3 +126,38 @@ def test_admin_retrain_of_a_gallery_version_starts_train_vae(fashion_dir, admin_
     assert response.status_code == 302 and response["Location"] == f"/jobs/{job.id}/"
     assert job.params == {"dataset": "fashion-mnist", "model": "conditional", "config": version.config["overrides"]}
     assert job.status == "queued" and ModelVersion.objects.filter(kind="vae", slot="conditional").count() == 1
+
+
+def test_a_benchmark_checkpoint_ships_like_a_version(tmp_path):
+    import numpy as np
+
+    from apps.core.ml.vae.config import VaeConfig
+    from apps.core.ml.vae.models import vae_build
+    from apps.gallery.ml.checkpoint import vae_save
+    from apps.gallery.ml.evaluate import vae_evaluate
+
+    config = VaeConfig(dataset="mnist", model="conv", width=4, hidden=16, binarize=True, iwae_samples=3)
+    model = vae_build(config)
+    images = np.random.default_rng(0).integers(0, 256, (8, 28, 28), dtype=np.uint8)
+    scores = vae_evaluate(model, images, iwae_k=2, binarize=True)  # what benchmarks.gallery_mnist stores
+    made_by = "python -m benchmarks.gallery_mnist --train-k 3"
+    path = vae_save(tmp_path / "mnist-conv.pt", model, config, metrics=scores, extra={"made_by": made_by})
+    out = tmp_path / "weights"
+
+    with pytest.raises(CommandError, match="model version or a --checkpoint"):
+        call_command("gallery_export_weights", "--out", str(out))
+    bare = vae_save(tmp_path / "bare.pt", model, config, metrics=scores)
+    with pytest.raises(CommandError, match="made_by"):
+        call_command("gallery_export_weights", "--checkpoint", str(bare), "--out", str(out))
+    assert not (out / "weights.json").exists()  # refused: nothing written
+
+    call_command("gallery_export_weights", "--checkpoint", str(path), "--out", str(out))
+    entry = weights_manifest(out)[0]
+    assert (entry["kind"], entry["slot"], entry["dataset"], entry["name"]) == ("vae", "default", "mnist", "conv")
+    assert entry["command"] == made_by and entry["config"]["iwae_samples"] == 3
+    assert entry["metrics"]["binarized_iwae_nll"] == scores["iwae_nll"] and entry["metrics"]["test_images"] == 8
+    card = (out / "MODEL_CARD.md").read_text()
+    assert f"test NLL {scores['iwae_nll']:.2f} nats by the IWAE bound with K=2 on 8 test images" in card
+    version, created = weights_register(entry=entry, folder=out)
+    assert created and version.config == config.to_dict()
+    assert ActiveModel.objects.get(kind="vae", dataset="mnist", slot="default").model_version == version

@@ -7,8 +7,8 @@ import pytest
 import torch
 
 from apps.core.ml.config import ConfigError
-from apps.denoise.ml.config import DenoiserConfig
 from apps.denoise.ml import train as train_module
+from apps.denoise.ml.config import DenoiserConfig
 from apps.denoise.ml.train import TrainStep, denoiser_train, train_precision
 
 torch.set_num_threads(1)

@@ -1,8 +1,10 @@
-"""`gallery_export_weights VERSION_ID [...]`: ship trained gallery models with the code.
+"""`gallery_export_weights [VERSION_ID ...] [--checkpoint PATH ...]`: ship trained gallery models with the code.
 
-Writes each version's checkpoint in fp16 (half the bytes; the loader casts back to fp32) to
-apps/gallery/weights/<dataset>-<model>.pt, records it in weights.json (read by seed_demo) and
-rewrites MODEL_CARD.md beside it: data set, config, the command that trained it, metrics, sha256.
+Model versions (trained by `train vae`) or checkpoints `benchmarks.gallery_mnist` wrote (on a GPU
+machine, say, where there is no database). Writes each one's weights in fp16 (half the bytes; the
+loader casts back to fp32) to apps/gallery/weights/<dataset>-<model>.pt, records it in weights.json
+(read by seed_demo) and rewrites MODEL_CARD.md beside it: data set, config, the command that trained
+it, metrics, sha256.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from django.core.management.base import BaseCommand, CommandError
 from apps.core.artifacts import artifact_verify, file_sha256
 from apps.core.models import ModelVersion
 from apps.gallery.demo import MANIFEST_NAME, WEIGHTS_DIR, weights_manifest
-from apps.gallery.slots import VAE_KIND
+from apps.gallery.slots import SLOT_FOR_MODEL, VAE_KIND
 
 CARD_METRICS = ("neg_elbo", "recon", "kl", "iwae_nll", "iwae_k", "test_images", "binarized_neg_elbo",
                 "binarized_iwae_nll", "epochs_run", "train_images", "parameters", "seconds",
@@ -69,13 +71,12 @@ def card_write(folder: Path, entries: list[dict]) -> None:
     (folder / "MODEL_CARD.md").write_text("\n".join(lines))
 
 
-def version_export(version: ModelVersion, folder: Path) -> dict:
+def _half_write(payload: dict, folder: Path, name: str) -> dict:
+    """Write the payload's weights in fp16 as folder/name, read them back; the file's manifest fields."""
     from apps.core.ml.checkpoint import checkpoint_load, checkpoint_save
     from apps.gallery.ml.checkpoint import FORMAT_VERSION, VAE_FORMAT
 
     fmt = VAE_FORMAT
-    payload = checkpoint_load(artifact_verify(version.artifacts["checkpoint"]), fmt=fmt, version=FORMAT_VERSION)
-    name = f"{version.dataset}-{version.name}.pt"
     checkpoint_save(
         folder / name,
         fmt=fmt,
@@ -86,10 +87,16 @@ def version_export(version: ModelVersion, folder: Path) -> dict:
         history=[],  # kept in weights.json; the file holds what loading needs
     )
     checkpoint_load(folder / name, fmt=fmt, version=FORMAT_VERSION)  # reads back before it is listed
+    return {"file": name, "sha256": file_sha256(folder / name), "bytes": (folder / name).stat().st_size}
+
+
+def version_export(version: ModelVersion, folder: Path) -> dict:
+    from apps.core.ml.checkpoint import checkpoint_load
+    from apps.gallery.ml.checkpoint import FORMAT_VERSION, VAE_FORMAT
+
+    payload = checkpoint_load(artifact_verify(version.artifacts["checkpoint"]), fmt=VAE_FORMAT, version=FORMAT_VERSION)
     return {
-        "file": name,
-        "sha256": file_sha256(folder / name),
-        "bytes": (folder / name).stat().st_size,
+        **_half_write(payload, folder, f"{version.dataset}-{version.name}.pt"),
         "kind": version.kind,
         "slot": version.slot,
         "dataset": version.dataset,
@@ -102,22 +109,62 @@ def version_export(version: ModelVersion, folder: Path) -> dict:
     }
 
 
+def checkpoint_export(path: Path, folder: Path) -> dict:
+    """A checkpoint of benchmarks.gallery_mnist as the shipped weights of its model's slot."""
+    from apps.core.ml.vae.config import VaeConfig
+    from apps.gallery.ml.checkpoint import checkpoint_read
+
+    try:
+        payload = checkpoint_read(path)
+    except (OSError, ValueError) as exc:
+        raise CommandError(f"{path}: {exc}") from exc
+    if "made_by" not in payload:
+        raise CommandError(f"{path}: no `made_by` in the checkpoint; ship a model version, or a "
+                           "checkpoint written by benchmarks.gallery_mnist")  # fmt: skip
+    config = VaeConfig.from_dict(payload["config"])
+    metrics = dict(payload["metrics"])
+    if metrics.get("binarized"):  # the benchmark scores the binarised test set: the protocol line's figures
+        metrics |= {"binarized_neg_elbo": metrics["neg_elbo"], "test_images": metrics.get("count")}
+        if "iwae_nll" in metrics:
+            metrics["binarized_iwae_nll"] = metrics["iwae_nll"]
+    return {
+        **_half_write(payload, folder, f"{config.dataset}-{config.model}.pt"),
+        "kind": VAE_KIND,
+        "slot": SLOT_FOR_MODEL[config.model],
+        "dataset": config.dataset,
+        "name": config.model,
+        "config": config.to_dict(),
+        "metrics": metrics,
+        "history": payload.get("history", []),
+        "command": payload["made_by"],
+        "card": f"Exported from the checkpoint {path.name} (sha256 {file_sha256(path)[:12]}).",
+    }
+
+
 class Command(BaseCommand):
     help = "Copy gallery model versions (fp16) into apps/gallery/weights/ with a model card, for seed_demo."
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("version_ids", nargs="+", type=int)
+        parser.add_argument("version_ids", nargs="*", type=int)
+        parser.add_argument("--checkpoint", type=Path, action="append", default=[],
+                            help="a checkpoint written by benchmarks.gallery_mnist (repeatable)")  # fmt: skip
         parser.add_argument("--out", default=str(WEIGHTS_DIR), help="folder (default: apps/gallery/weights)")
 
     def handle(self, *args, **options) -> None:
+        if not options["version_ids"] and not options["checkpoint"]:
+            raise CommandError("name a model version or a --checkpoint to export")
         folder = Path(options["out"])
         folder.mkdir(parents=True, exist_ok=True)
         entries = {(e["kind"], e["slot"], e["dataset"]): e for e in weights_manifest(folder)}
-        for version_id in options["version_ids"]:
+        versions = []
+        for version_id in options["version_ids"]:  # all looked up before anything is written
             version = ModelVersion.objects.filter(id=version_id, kind=VAE_KIND).first()
             if version is None:
                 raise CommandError(f"no gallery model version {version_id}")
-            entry = version_export(version, folder)
+            versions.append(version)
+        made = [version_export(version, folder) for version in versions]
+        made += [checkpoint_export(path, folder) for path in options["checkpoint"]]
+        for entry in made:
             entries[(entry["kind"], entry["slot"], entry["dataset"])] = entry
             self.stdout.write(f"{entry['file']}: {entry['bytes']:,} bytes, sha256 {entry['sha256']}")
         ordered = sorted(entries.values(), key=lambda e: (e["dataset"], e["kind"], e["slot"]))
