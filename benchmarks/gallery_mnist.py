@@ -121,8 +121,10 @@ def main() -> None:
         if not args.no_save:
             slug = "conv" if settings["model"] == "conv" else "mlp"
             made_by = shlex.join(["python", "-m", "benchmarks.gallery_mnist", *sys.argv[1:]])
-            vae_save(ROOT / "var" / "gallery" / f"mnist-{slug}.pt", model, trained.config, metrics=scores,
-                     history=trained.history, extra={"made_by": made_by})  # fmt: skip
+            # Training's figures (epochs_run, seconds, parameters...) beside the test scores: the model card's.
+            vae_save(ROOT / "var" / "gallery" / f"mnist-{slug}.pt", model, trained.config,
+                     metrics={**trained.metrics, **scores}, history=trained.history,
+                     extra={"made_by": made_by})  # fmt: skip
 
     base = results["MLP VAE 784-400-20"]
     rows = []
