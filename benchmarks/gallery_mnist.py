@@ -24,7 +24,6 @@ import argparse
 import json
 import shlex
 import sys
-from pathlib import Path
 
 import numpy as np
 
@@ -69,7 +68,7 @@ def main() -> None:
     )
     parser.add_argument(
         "--init",
-        type=Path,
+        type=str,
         default=None,
         help="continue the conv VAE from this checkpoint (e.g. apps/gallery/weights/mnist-conv.pt)",
     )
