@@ -9,7 +9,14 @@ from django.conf import settings
 
 from apps.core.ml.files import atomic_write, file_sha256
 
-__all__ = ["artifact_path", "artifact_root", "artifact_verify", "artifact_write", "file_sha256"]
+__all__ = [
+    "artifact_path",
+    "artifact_root",
+    "artifact_verify",
+    "artifact_write",
+    "benchmark_checkpoint_read",
+    "file_sha256",
+]
 
 
 def artifact_root() -> Path:
@@ -43,3 +50,20 @@ def artifact_verify(info: dict) -> Path:
     if file_sha256(path) != info["sha256"]:
         raise ValueError(f"artifact changed on disk (sha256 mismatch): {info['path']}")
     return path
+
+
+def benchmark_checkpoint_read(read: Callable[[Path], dict], path: Path, benchmark: str) -> dict:
+    """The payload of a checkpoint that `benchmark` wrote, read by `read` (an app's checkpoint reader).
+
+    Such a checkpoint names the command that made it (`made_by`), which a shipped model's card
+    needs; ValueError naming the file when it cannot be read or has none.
+    """
+    try:
+        payload = read(path)
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"{path}: {exc}") from exc
+    if "made_by" not in payload:
+        raise ValueError(
+            f"{path}: no `made_by` in the checkpoint; ship a model version, or a checkpoint written by {benchmark}"
+        )
+    return payload

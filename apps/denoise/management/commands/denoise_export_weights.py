@@ -15,7 +15,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from apps.core.artifacts import artifact_verify, file_sha256
+from apps.core.artifacts import artifact_verify, benchmark_checkpoint_read, file_sha256
 from apps.core.models import ModelVersion
 from apps.denoise.ml.config import PHOTO_DATASETS, SIGMA_WEIGHT_FLOOR
 from apps.denoise.selectors import DENOISER_KIND
@@ -88,12 +88,9 @@ class Command(BaseCommand):
         if options["checkpoint"] is not None:
             path, version = options["checkpoint"], None
             try:
-                payload = checkpoint_read(path)
-            except (OSError, ValueError) as exc:
-                raise CommandError(f"{path}: {exc}") from exc
-            if "made_by" not in payload:
-                raise CommandError(f"{path}: no `made_by` in the checkpoint; ship a model version, or a "
-                                   "checkpoint written by benchmarks.denoise_train")  # fmt: skip
+                payload = benchmark_checkpoint_read(checkpoint_read, path, "benchmarks.denoise_train")
+            except ValueError as exc:
+                raise CommandError(str(exc)) from exc
         else:
             # The photo denoiser only: the 28×28 demo autoencoders are `denoiser` versions too, but
             # cheap to train and in another checkpoint format.

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from apps.core.artifacts import artifact_verify, file_sha256
+from apps.core.artifacts import artifact_verify, benchmark_checkpoint_read, file_sha256
 from apps.core.models import ModelVersion
 from apps.gallery.demo import MANIFEST_NAME, WEIGHTS_DIR, weights_manifest
 from apps.gallery.slots import SLOT_FOR_MODEL, VAE_KIND
@@ -115,12 +115,9 @@ def checkpoint_export(path: Path, folder: Path) -> dict:
     from apps.gallery.ml.checkpoint import checkpoint_read
 
     try:
-        payload = checkpoint_read(path)
-    except (OSError, ValueError) as exc:
-        raise CommandError(f"{path}: {exc}") from exc
-    if "made_by" not in payload:
-        raise CommandError(f"{path}: no `made_by` in the checkpoint; ship a model version, or a "
-                           "checkpoint written by benchmarks.gallery_mnist")  # fmt: skip
+        payload = benchmark_checkpoint_read(checkpoint_read, path, "benchmarks.gallery_mnist")
+    except ValueError as exc:
+        raise CommandError(str(exc)) from exc
     config = VaeConfig.from_dict(payload["config"])
     metrics = dict(payload["metrics"])
     if metrics.get("binarized"):  # the benchmark scores the binarised test set: the protocol line's figures
