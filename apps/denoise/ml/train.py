@@ -80,8 +80,8 @@ def _pyramid(images: list[np.ndarray], scales: tuple[float, ...], patch: int) ->
 
 
 def cpu_bf16_native() -> bool:
-    """Whether this CPU computes bf16 natively (AVX512-BF16 or AMX). Elsewhere oneDNN emulates it:
-    on a 2-core AVX2 EPYC a bf16 training step of the denoiser took 14× as long as in fp32."""
+    """Whether this CPU computes bf16 natively (AVX512-BF16 or AMX). Elsewhere oneDNN emulates it: on
+    a 2-core AVX2 EPYC the denoiser trained 0.5 steps a second in bf16 against 6.9 in fp32 (13× slower)."""
     return torch.backends.mkldnn.is_available() and bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
 
 
