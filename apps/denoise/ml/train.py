@@ -88,8 +88,8 @@ def cpu_bf16_native() -> bool:
 def train_precision(config: DenoiserConfig, device: str | torch.device) -> tuple[torch.dtype | None, bool]:
     """(autocast dtype or None, channels_last) that `config` asks for on `device` ("auto": CUDA only).
 
-    amp="bf16" on a CPU without native bf16 trains in fp32: a config saved on a machine that had it
-    (the shipped weights' is) must not make a retrain elsewhere an order of magnitude slower.
+    amp="bf16" on a CPU without native bf16 trains in fp32: a command written on a machine that had
+    it (one of the shipped weights' runs was) must not run an order of magnitude slower elsewhere.
     """
     cuda = torch.device(device).type == "cuda"
     amp = {"auto": cuda, "bf16": cuda or cpu_bf16_native(), "off": False}[config.amp]
