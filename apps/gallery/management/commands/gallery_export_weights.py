@@ -73,28 +73,26 @@ def card_write(folder: Path, entries: list[dict]) -> None:
 
 def _half_write(payload: dict, folder: Path, name: str) -> dict:
     """Write the payload's weights in fp16 as folder/name, read them back; the file's manifest fields."""
-    from apps.core.ml.checkpoint import checkpoint_load, checkpoint_save
-    from apps.gallery.ml.checkpoint import FORMAT_VERSION, VAE_FORMAT
+    from apps.core.ml.checkpoint import checkpoint_save
+    from apps.gallery.ml.checkpoint import FORMAT_VERSION, VAE_FORMAT, checkpoint_read
 
-    fmt = VAE_FORMAT
     checkpoint_save(
         folder / name,
-        fmt=fmt,
+        fmt=VAE_FORMAT,
         version=FORMAT_VERSION,
         state={k: v.half() if v.is_floating_point() else v for k, v in payload["state"].items()},
         config=payload["config"],
         metrics=payload["metrics"],
         history=[],  # kept in weights.json; the file holds what loading needs
     )
-    checkpoint_load(folder / name, fmt=fmt, version=FORMAT_VERSION)  # reads back before it is listed
+    checkpoint_read(folder / name)  # reads back before it is listed
     return {"file": name, "sha256": file_sha256(folder / name), "bytes": (folder / name).stat().st_size}
 
 
 def version_export(version: ModelVersion, folder: Path) -> dict:
-    from apps.core.ml.checkpoint import checkpoint_load
-    from apps.gallery.ml.checkpoint import FORMAT_VERSION, VAE_FORMAT
+    from apps.gallery.ml.checkpoint import checkpoint_read
 
-    payload = checkpoint_load(artifact_verify(version.artifacts["checkpoint"]), fmt=VAE_FORMAT, version=FORMAT_VERSION)
+    payload = checkpoint_read(artifact_verify(version.artifacts["checkpoint"]))
     return {
         **_half_write(payload, folder, f"{version.dataset}-{version.name}.pt"),
         "kind": version.kind,
