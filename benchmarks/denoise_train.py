@@ -9,12 +9,6 @@ lr scaled by the square-root rule, bf16 autocast and channels_last; see benchmar
 `--preset cpu` is a small model for a shared 2-core CPU, bounded by --train-seconds. `--init`
 continues from earlier weights (the shipped ones, or a GPU run's), so short runs add up.
 
-`--chroma` (with `--init`) trains only the colour part of a grayscale model: the chroma net that
-denoises each chroma plane seeing the two other planes (apps.denoise.ml.chroma). Train400 is
-grayscale, so it learns from the colour photos that installed packages ship (CHROMA_PHOTOS, never
-the colour benchmark's), and is validated on one more (CHROMA_VAL); benchmarks.denoise_colour then
-measures it against CBM3D.
-
 The checkpoint goes under var/ (ignored by git) with its Set12 figures, the command that made it
 and the runs it continued (apps.denoise.ml.shipped); `manage.py denoise_export_weights
 --checkpoint PATH` ships it. The Set12 check here is the model alone; benchmarks.denoise_set12
@@ -28,7 +22,6 @@ import json
 import shlex
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -58,33 +51,6 @@ PRESETS = {
             "amp": "auto", "channels_last": "auto", "log_every": 50},
 }
 # fmt: on
-
-# Colour photos inside installed wheels, as (package, path in it): scikit-image's Middlebury stereo
-# pair and immunohistochemistry slide, scikit-learn's two JPEGs. None of them is one of the colour
-# benchmark's samples (astronaut, coffee, chelsea, rocket). Validation: matplotlib's Grace Hopper.
-CHROMA_PHOTOS = (
-    ("skimage", "data/motorcycle_left.png"),
-    ("skimage", "data/motorcycle_right.png"),
-    ("skimage", "data/ihc.png"),
-    ("sklearn", "datasets/images/china.jpg"),
-    ("sklearn", "datasets/images/flower.jpg"),
-)
-CHROMA_VAL = (("matplotlib", "mpl-data/sample_data/grace_hopper.jpg"),)
-
-
-def package_photos(entries: tuple[tuple[str, str], ...]) -> list[np.ndarray]:
-    """RGB uint8 photos read from installed packages (a missing package or file is an error)."""
-    import importlib.util
-
-    from apps.core.ml.photos import image_read
-
-    out = []
-    for package, relative in entries:
-        spec = importlib.util.find_spec(package)
-        if spec is None or not spec.submodule_search_locations:
-            raise SystemExit(f"--chroma needs the package {package} (pip install -r benchmarks/requirements.txt)")
-        out.append(image_read(Path(spec.submodule_search_locations[0]) / relative, mode="RGB"))
-    return out
 
 
 def overrides_parse(items: list[str]) -> dict[str, str]:
@@ -150,9 +116,6 @@ def main() -> None:
         "--init", default=None, help="start from this checkpoint's weights (e.g. apps/denoise/weights/denoiser.pt)"
     )
     parser.add_argument(
-        "--chroma", action="store_true", help="train only the colour (chroma) net of --init's model on colour photos"
-    )
-    parser.add_argument(
         "--recheck", type=Path, default=None, help="only measure this checkpoint on Set12 (plain and self-ensemble)"
     )
     args = parser.parse_args()
@@ -168,7 +131,7 @@ def main() -> None:
     settings = {**PRESETS[args.preset], **overrides_parse(args.set)}
     if args.train_seconds:
         settings["max_seconds"] = args.train_seconds
-    initial_state, lineage, payload = None, [], {}
+    initial_state, lineage = None, []
     if args.init:
         lineage = lineage_of(args.init)
         # The architecture is the checkpoint's; the preset and --set give only the training settings.
@@ -178,14 +141,6 @@ def main() -> None:
         initial_state = payload["state"]
     config = DenoiserConfig.from_dict(settings)
     device = device_pick(args.device)
-    if args.chroma:
-        if not args.init:
-            raise SystemExit("--chroma trains the colour part of a grayscale model: give it with --init")
-        return chroma_main(args, replace(config, chroma=True), device, payload, lineage)
-    if initial_state is not None and any(key.startswith("chroma.") for key in initial_state):
-        # the grayscale net changes here, so the chroma net made from it is left behind
-        initial_state = {k: v for k, v in initial_state.items() if not k.startswith("chroma.")}
-        print("--init's chroma net is not continued: train it again with --chroma once this run is done")
     train = set_load("Train400", mode="L")
     test = set_load("Set12", mode="L")
     print(f"training on {train.source} ({len(train.images)} images), device {device}, config {config.to_dict()}")
@@ -233,64 +188,6 @@ def main() -> None:
     from benchmarks.report import section_write
 
     section_write("denoise_train", markdown, data)
-    print(markdown)
-
-
-def chroma_main(args: argparse.Namespace, config, device: str, init: dict, lineage: list[dict]) -> None:
-    """--chroma: train the chroma net of --init's grayscale model; its figures go in with a
-    "chroma_" prefix beside the grayscale run's (whose Set12 figures it does not change)."""
-    from apps.denoise.ml.checkpoint import denoiser_save
-    from apps.denoise.ml.chroma import chroma_train
-
-    photos, val = package_photos(CHROMA_PHOTOS), package_photos(CHROMA_VAL)
-    print(f"training the chroma net on {len(photos)} colour photos, device {device}, config {config.to_dict()}")
-
-    def on_epoch(entry: dict) -> None:
-        print(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in entry.items()}), flush=True)
-
-    result = chroma_train(photos, config, init["state"], val_images=val, device=device, on_epoch=on_epoch)
-    m = result.metrics
-    metrics = {
-        **{k: v for k, v in init.get("metrics", {}).items() if not k.startswith("chroma_")},
-        **{f"chroma_{k}": v for k, v in m.items()},
-        "parameters": m["parameters"],
-        "train_seconds": m["train_seconds"],
-    }
-    provenance = {
-        "dataset": init.get("dataset", "train400"),
-        "made_by": shlex.join(["python", "-m", "benchmarks.denoise_train", *sys.argv[1:]]),
-        "device": str(device),
-        "lineage": lineage,
-    }
-    out = Path(args.out)
-    denoiser_save(out, result.state, config, metrics=metrics, history=result.history, extra=provenance)
-    names = ", ".join(Path(path).stem for _, path in CHROMA_PHOTOS)
-    rows = [
-        f"| {s} | {fmt(m[f'psnr_val_start_sigma{s}'])} | {fmt(m[f'psnr_val_sigma{s}'])} | "
-        f"{m[f'psnr_val_sigma{s}'] - m[f'psnr_val_start_sigma{s}']:+.2f} |"
-        for s in SIGMAS
-    ]
-    markdown = "\n".join(
-        [
-            "## Denoiser colour training (`python -m benchmarks.denoise_train --chroma`)",
-            "",
-            f"The chroma net of `{args.init}` ({m['chroma_parameters']:,} parameters, started as its grayscale net) "
-            f"on {device}: {m['steps']:,} steps of {config.batch_size} chroma planes of {config.patch_size} px "
-            f"in {m['train_seconds']:.0f} s, on {names} (colour photos from installed packages). Validation: RGB PSNR "
-            f"of the whole model on a {config.val_patch_size} px centre crop of Grace Hopper (matplotlib), "
-            "before and after.",
-            "",
-            "| sigma | grayscale net on every plane (dB) | with the trained chroma net (dB) | gain |",
-            "| ---: | ---: | ---: | ---: |",
-            *rows,
-            "",
-            "Against CBM3D on the colour benchmark: the colour photos section.",
-            *(f"- {note}" for note in result.notes),
-        ]
-    )
-    from benchmarks.report import section_write
-
-    section_write("denoise_chroma", markdown, {"config": config.to_dict(), "train": m, "checkpoint": str(out)})
     print(markdown)
 
 

@@ -16,13 +16,9 @@
 #            VAE_ARGS (default: continue the shipped conv VAE on the IWAE bound, K=50, lr 3e-4 → 1e-5 over
 #            at most 30 epochs, the cosine being per epoch;
 #            the stretch target is IWAE k=50's 84.78 nats) -- "" trains both models from scratch
-#   chroma   benchmarks.denoise_train --chroma for CHROMA_SECONDS (default 120): the colour net of
-#            CHROMA_INIT (default the shipped denoiser; the denoise part's $OUT/denoiser_gpu.pt to follow
-#            it), on the colour photos scikit-image, scikit-learn and matplotlib ship (all three needed)
 # What comes back under $OUT: session.log, results.tgz (docs/benchmarks.md and benchmarks/results/
 # as they ended there) and the checkpoints. Back here:
 #   manage.py denoise_export_weights --checkpoint <files_at>/denoiser_gpu.pt     # ships it with its card
-#   (or <files_at>/denoiser_chroma_gpu.pt: the same model with its colour net)
 #   manage.py gallery_export_weights --checkpoint <files_at>/mnist-conv.pt       # the same for the VAE
 # then copy the sections of docs/benchmarks.md and the results/*.json that the run rewrote.
 set -u
@@ -71,11 +67,6 @@ for part in $PARTS; do
                 --iwae-k 1000 --test-count 10000 \
                 ${VAE_ARGS---init apps/gallery/weights/mnist-conv.pt --train-k 50 --lr 3e-4 --lr-min 1e-5 --epochs 30} >>"$log" 2>&1
             cp var/gallery/mnist-*.pt "$OUT/" 2>/dev/null
-            ;;
-        chroma)
-            python3 -m benchmarks.denoise_train --chroma --device cuda --set loss_weight=sigma \
-                --init "${CHROMA_INIT:-apps/denoise/weights/denoiser.pt}" --train-seconds "${CHROMA_SECONDS:-120}" \
-                --out "$OUT/denoiser_chroma_gpu.pt" >>"$log" 2>&1
             ;;
         *) echo "unknown part: $part" >>"$log" ;;
     esac

@@ -35,10 +35,6 @@ def dataset_resolve(value: str, model: str) -> str:
 def config_check(dataset: str, model: str, settings: dict) -> object:
     if model == "dae":
         return DaeConfig.from_dict({**settings, "dataset": dataset})
-    if settings.get("chroma"):
-        raise InvalidInput(
-            "chroma", "the colour net learns from colour photos: train it with benchmarks.denoise_train --chroma"
-        )
     return DenoiserConfig.from_dict(settings)
 
 

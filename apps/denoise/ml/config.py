@@ -30,10 +30,6 @@ LR_SCALING_POWERS = {"none": 0.0, "linear": 1.0, "sqrt": 0.5}
 @dataclass(frozen=True)
 class DenoiserConfig(Config):
     channels: int = 1  # 1: grayscale model (also serves RGB through an opponent transform); 3: RGB model
-    # Colour photos: True adds a second net for the two chroma planes that sees the other planes as
-    # guides (model.chroma_from_gray, trained on colour photos by chroma.chroma_train); False: the
-    # grayscale net denoises each opponent plane on its own. Grayscale models only.
-    chroma: bool = False
     width: int = 48  # features at the first (half-resolution) level; doubles at each level below
     levels: int = 3  # resolutions inside the net: 1/2, 1/4, 1/8 of the input for 3
     convs: int = 2  # 3x3 convolutions per level on each side of the encoder-decoder
@@ -80,7 +76,6 @@ class DenoiserConfig(Config):
 def config_validate(config: DenoiserConfig) -> None:
     """Raise ConfigError naming the first setting out of range."""
     check(config.channels in (1, 3), "channels", "must be 1 (grayscale) or 3 (RGB)")
-    check(not config.chroma or config.channels == 1, "chroma", "is for grayscale models (channels 1)")
     check(8 <= config.width <= 256, "width", "must be in 8..256")
     check(1 <= config.levels <= 4, "levels", "must be in 1..4")
     check(1 <= config.convs <= 6, "convs", "must be in 1..6")

@@ -20,8 +20,8 @@ OPPONENT = np.array(
     dtype=np.float32,
 )
 # Per plane, scale and offset that bring RGB in [0, 1] back into [0, 1] (what the model knows).
-OPP_SCALE = np.array([1 / np.sqrt(3), 1 / np.sqrt(2), np.sqrt(6) / 4], dtype=np.float32)
-OPP_OFFSET = np.array([0.0, 0.5, 0.5], dtype=np.float32)
+_OPP_SCALE = np.array([1 / np.sqrt(3), 1 / np.sqrt(2), np.sqrt(6) / 4], dtype=np.float32)
+_OPP_OFFSET = np.array([0.0, 0.5, 0.5], dtype=np.float32)
 
 Progress = Callable[[float], None]
 
@@ -83,25 +83,14 @@ def image_denoise(
     elif model.channels == 1 and colours == 3:
         stack = np.empty((3, height, width, 1), dtype=np.float32)
         for r in range(0, height, _ROWS):
-            opp = (x[r : r + _ROWS] * inv) @ OPPONENT.T * OPP_SCALE + OPP_OFFSET
+            opp = (x[r : r + _ROWS] * inv) @ OPPONENT.T * _OPP_SCALE + _OPP_OFFSET
             stack[:, r : r + _ROWS, :, 0] = np.moveaxis(opp, 2, 0)
-        sigmas = [s * k for k in OPP_SCALE]
-        if model.chroma is None:
-            den = _planes_denoise(model, stack, sigmas, tile, overlap, batch, device, progress, self_ensemble)
-        else:
-            # The luminance first (a third of the work), in place; then each chroma plane by the
-            # chroma net, which reads the denoised luminance and the other, noisy, chroma plane.
-            stack[:1] = _planes_denoise(
-                model, stack[:1], sigmas[:1], tile, overlap, batch, device, _part(progress, 0, 1 / 3), self_ensemble
-            )
-            stack[1:] = _planes_denoise(
-                model, stack, sigmas, tile, overlap, batch, device, _part(progress, 1 / 3, 1), self_ensemble,
-                guides=[[], [0, 2], [0, 1]], planes=[1, 2],
-            )  # fmt: skip
-            den = stack
+        den = _planes_denoise(
+            model, stack, [s * k for k in _OPP_SCALE], tile, overlap, batch, device, progress, self_ensemble
+        )
 
         def rows_back(r: int) -> np.ndarray:
-            return ((np.moveaxis(den[:, r : r + _ROWS, :, 0], 0, 2) - OPP_OFFSET) / OPP_SCALE) @ OPPONENT
+            return ((np.moveaxis(den[:, r : r + _ROWS, :, 0], 0, 2) - _OPP_OFFSET) / _OPP_SCALE) @ OPPONENT
     elif model.channels == 3 and colours == 1:
         stack = np.empty((1, height, width, 3), dtype=np.float32)
         for r in range(0, height, _ROWS):
@@ -126,11 +115,6 @@ def image_denoise(
 _ROWS = 256
 
 
-def _part(progress: Progress | None, start: float, end: float) -> Progress | None:
-    """`progress` for a stage that is the [start, end] share of the work."""
-    return None if progress is None else lambda fraction: progress(start + (end - start) * fraction)
-
-
 def _planes_denoise(
     model: DenoiserNet,
     images: np.ndarray,
@@ -141,16 +125,9 @@ def _planes_denoise(
     device: str | torch.device,
     progress: Progress | None,
     self_ensemble: bool = False,
-    guides: list[list[int]] | None = None,
-    planes: list[int] | None = None,
 ) -> np.ndarray:
-    """Denoise K images of one size (K×H×W×C, float32 0..1), each with its sigma, tile by tile;
-    returns those named in `planes` (default all), in that order.
-
-    guides: for each image, the images whose planes `model.chroma` reads beside it as guides, as
-    they are in `images`; an image with none is denoised by `model` itself."""
+    """Denoise K images of one size (K×H×W×C, float32 0..1), each with its sigma, tile by tile."""
     count, height, width, channels = images.shape
-    planes = list(range(count)) if planes is None else planes
     align = model.multiple
     pad_h, pad_w = (-height) % align, (-width) % align
     padded_h, padded_w = height + pad_h, width + pad_w
@@ -161,64 +138,40 @@ def _planes_denoise(
     for top, left, weight in plan:
         weight_sum[top : top + weight.shape[0], left : left + weight.shape[1]] += weight
 
-    guides = guides or [[] for _ in range(count)]
-    nets = [model.chroma if guides[k] else model for k in range(count)]
-    jobs = [(i, k, top, left, weight) for i, k in enumerate(planes) for top, left, weight in plan]
-    out = np.zeros((len(planes), padded_h, padded_w, channels), dtype=np.float32)
-
-    def tiles_of(planes: list[int], top: int, left: int, shape: tuple[int, int]) -> np.ndarray:
-        return np.concatenate([_tile_cut(images[g], top, left, shape, pad_h, pad_w) for g in planes], axis=2)
-
-    def batch_tensor(tiles: list[np.ndarray]) -> torch.Tensor:
-        return torch.from_numpy(np.ascontiguousarray(np.stack(tiles).transpose(0, 3, 1, 2))).to(device)
-
+    jobs = [(k, top, left, weight) for k in range(count) for top, left, weight in plan]
+    out = np.zeros((count, padded_h, padded_w, channels), dtype=np.float32)
     was_training = model.training
     model.eval()
     try:
         with torch.inference_mode():
-            start = 0
-            while start < len(jobs):
-                # a batch of consecutive tiles that one net denoises (images are in order of net)
-                net, end = nets[jobs[start][1]], start + 1
-                while end < min(len(jobs), start + max(1, batch)) and nets[jobs[end][1]] is net:
-                    end += 1
-                chunk = jobs[start:end]
-                x = batch_tensor([tiles_of([k], top, left, w.shape) for _, k, top, left, w in chunk])
-                guide = None
-                if net is not model:
-                    guide = batch_tensor([tiles_of(guides[k], top, left, w.shape) for _, k, top, left, w in chunk])
-                sig = torch.tensor([sigmas[k] for _, k, *_ in chunk], dtype=torch.float32, device=device)
-                y = _forward(net, x, sig, self_ensemble, guide).float().cpu().numpy().transpose(0, 2, 3, 1)
-                for (i, _, top, left, weight), tile_out in zip(chunk, y, strict=True):
+            for start in range(0, len(jobs), max(1, batch)):
+                chunk = jobs[start : start + max(1, batch)]
+                tiles = np.stack([_tile_cut(images[k], top, left, w.shape, pad_h, pad_w) for k, top, left, w in chunk])
+                x = torch.from_numpy(np.ascontiguousarray(tiles.transpose(0, 3, 1, 2))).to(device)
+                sig = torch.tensor([sigmas[k] for k, *_ in chunk], dtype=torch.float32, device=device)
+                y = _forward(model, x, sig, self_ensemble).float().cpu().numpy().transpose(0, 2, 3, 1)
+                for (k, top, left, weight), tile_out in zip(chunk, y, strict=True):
                     th, tw = weight.shape
-                    out[i, top : top + th, left : left + tw] += tile_out * weight[..., None]
-                start = end
+                    out[k, top : top + th, left : left + tw] += tile_out * weight[..., None]
                 if progress is not None:
-                    progress(min(1.0, end / len(jobs)))
+                    progress(min(1.0, (start + len(chunk)) / len(jobs)))
     finally:
         model.train(was_training)
     out /= weight_sum[None, ..., None]
     return out[:, :height, :width]
 
 
-def _forward(
-    model: DenoiserNet, x: torch.Tensor, sigma: torch.Tensor, self_ensemble: bool, guide: torch.Tensor | None = None
-) -> torch.Tensor:
+def _forward(model: DenoiserNet, x: torch.Tensor, sigma: torch.Tensor, self_ensemble: bool) -> torch.Tensor:
     """The model on a batch, or its mean over the 8 symmetries of the square (each undone on the
-    output; guide planes move with the input). The net is not equivariant to them, so its errors
-    partly cancel in the mean."""
+    output). The net is not equivariant to them, so its errors partly cancel in the mean."""
     if not self_ensemble:
-        return model(x, sigma, guide)
+        return model(x, sigma)
     total = torch.zeros_like(x, dtype=torch.float32)
-
-    def moved(t: torch.Tensor, turns: int, flip: bool) -> torch.Tensor:
-        t = torch.rot90(t, turns, dims=(2, 3))
-        return t.flip(3) if flip else t
-
     for turns in range(4):
         for flip in (False, True):
-            t = moved(x, turns, flip)
-            y = model(t, sigma, None if guide is None else moved(guide, turns, flip)).float()
+            t = torch.rot90(x, turns, dims=(2, 3))
+            t = t.flip(3) if flip else t
+            y = model(t, sigma).float()
             y = y.flip(3) if flip else y
             total += torch.rot90(y, -turns, dims=(2, 3))
     return total / 8

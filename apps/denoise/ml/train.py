@@ -122,23 +122,15 @@ class TrainStep:
         weight = 1.0 / sigma.float().clamp_min(self.sigma_floor)
         return (per_patch * weight).sum() / weight.sum()
 
-    def autocast_context(self) -> torch.autocast:
-        """The autocast this step's forward pass runs under (a no-op in fp32)."""
-        enabled = self.autocast is not None
-        return torch.autocast(self.device.type, dtype=self.autocast or torch.bfloat16, enabled=enabled)
-
     def lr_set(self, lr: float) -> None:
         for group in self.optimizer.param_groups:
             group["lr"] = lr
 
-    def __call__(
-        self, clean: torch.Tensor, noisy: torch.Tensor, sigma: torch.Tensor, guide: torch.Tensor | None = None
-    ) -> torch.Tensor:
+    def __call__(self, clean: torch.Tensor, noisy: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
         if self.channels_last:
             noisy = noisy.contiguous(memory_format=torch.channels_last)
-            guide = None if guide is None else guide.contiguous(memory_format=torch.channels_last)
-        with self.autocast_context():
-            out = self.model(noisy, sigma, guide)
+        with torch.autocast(self.device.type, dtype=self.autocast or torch.bfloat16, enabled=self.autocast is not None):
+            out = self.model(noisy, sigma)
         loss = self.loss(out.float(), clean, sigma)  # the loss in fp32 whatever the convolutions ran in
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -207,8 +199,6 @@ def denoiser_train(
     """
     if not images:
         raise ValueError("images: no training images given")
-    if config.chroma:
-        raise ValueError("denoiser_train trains the grayscale net; its chroma net is chroma.chroma_train's")
     started = time.monotonic()
     torch.manual_seed(config.seed)
     rng = np.random.default_rng(config.seed)
@@ -238,50 +228,6 @@ def denoiser_train(
     )
     val = _val_set(val_data, config.val_patch_size, model.multiple, config.seed)
     train_step = TrainStep(model, config, device)
-    sig_lo, sig_hi = config.sigma_min / 255.0, config.sigma_max / 255.0
-    history, step, psnrs = train_loop(
-        train_step,
-        lambda: sampler.batch(config.batch_size, sig_lo, sig_hi),
-        lambda: _val_psnr(model, val, device),
-        config,
-        started=started,
-        notes=notes,
-        on_epoch=on_epoch,
-        on_log=on_log,
-    )
-    metrics = {
-        "psnr_val": history[-1]["psnr"],
-        **{f"psnr_val_sigma{int(s)}": v for s, v in psnrs.items()},
-        "epochs_run": len(history),
-        "steps": step,
-        "patches_seen": step * config.batch_size,
-        "train_seconds": time.monotonic() - started,
-        "parameters": parameters_count(model),
-        "train_images": len(data),
-        "val_images": len(val_data),
-    }
-    state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
-    return DenoiserTrainResult(state, history, metrics, config, len(val_data), notes)
-
-
-Batch = tuple[torch.Tensor, ...]  # the arguments of one TrainStep call
-
-
-def train_loop(
-    train_step: TrainStep,
-    batch: Callable[[], Batch],
-    validate: Callable[[], dict[float, float]],
-    config: DenoiserConfig,
-    *,
-    started: float,
-    notes: list[str],
-    on_epoch: EpochCallback | None = None,
-    on_log: LogCallback | None = None,
-) -> tuple[list[dict[str, Any]], int, dict[float, float]]:
-    """Run `config.epochs` epochs of TrainStep on `batch()`es, PSNR from `validate()` after each.
-
-    Returns (history, steps, last PSNR by sigma) and appends to `notes` (the speed-ups used, an
-    early stop). The schedule, logging and budget are denoiser_train's (its docstring)."""
     speedups = ["bf16 autocast"] * (train_step.autocast is not None) + ["channels_last"] * train_step.channels_last
     if speedups:
         notes.append("trained with " + " and ".join(speedups))
@@ -290,7 +236,7 @@ def train_loop(
     lr_max, lr_min = config.lr_scaled()
     steps_per_epoch = max(1, config.patches_per_epoch // config.batch_size)
     total_steps = steps_per_epoch * config.epochs
-    device = train_step.device
+    sig_lo, sig_hi = config.sigma_min / 255.0, config.sigma_max / 255.0
 
     history: list[dict[str, Any]] = []
     step = 0
@@ -299,7 +245,7 @@ def train_loop(
     epoch_loss = torch.zeros((), device=device)
     window_loss = torch.zeros((), device=device)
     window_steps = 0
-    train_step.model.train()
+    model.train()
     for epoch in range(1, config.epochs + 1):
         epoch_started = time.monotonic()
         epoch_loss.zero_()
@@ -309,7 +255,7 @@ def train_loop(
                 progress = max(progress, (time.monotonic() - started) / config.max_seconds)
             lr = lr_min + 0.5 * (lr_max - lr_min) * (1 + math.cos(math.pi * min(1.0, progress)))
             train_step.lr_set(lr)
-            loss = train_step(*batch())
+            loss = train_step(*sampler.batch(config.batch_size, sig_lo, sig_hi))
             epoch_loss += loss
             window_loss += loss
             window_steps += 1
@@ -320,8 +266,7 @@ def train_loop(
                 window_loss.zero_()
                 window_steps = 0
                 on_log(entry)
-        psnrs = validate()
-        train_step.model.train()
+        psnrs = _val_psnr(model, val, device)
         entry = {
             "epoch": epoch,
             "epochs": config.epochs,
@@ -338,4 +283,17 @@ def train_loop(
             if epoch < config.epochs:
                 notes.append(f"stopped after epoch {epoch} of {config.epochs}: max_seconds reached")
             break
-    return history, step, psnrs
+
+    metrics = {
+        "psnr_val": history[-1]["psnr"],
+        **{f"psnr_val_sigma{int(s)}": v for s, v in psnrs.items()},
+        "epochs_run": len(history),
+        "steps": step,
+        "patches_seen": step * config.batch_size,
+        "train_seconds": time.monotonic() - started,
+        "parameters": parameters_count(model),
+        "train_images": len(data),
+        "val_images": len(val_data),
+    }
+    state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+    return DenoiserTrainResult(state, history, metrics, config, len(val_data), notes)

@@ -222,33 +222,6 @@ def test_the_card_of_a_checkpoint_measured_with_the_self_ensemble_shows_both(tmp
 
 
 @pytest.mark.django_db
-def test_a_model_with_a_chroma_net_ships_whole_and_its_card_shows_the_colour_figures(tmp_path):
-    from apps.denoise.ml.checkpoint import checkpoint_read, denoiser_load, denoiser_save
-    from apps.denoise.ml.config import DenoiserConfig
-    from apps.denoise.ml.model import denoiser_build
-
-    config = DenoiserConfig.from_dict({**TINY, "chroma": True})
-    model = denoiser_build(config)
-    metrics = {"chroma_parameters": 1234, "chroma_steps": 56, "chroma_train_seconds": 78.0}
-    for s, (start, end) in {15: (33.0, 33.25), 25: (30.5, 30.75), 50: (27.0, 27.5)}.items():
-        metrics |= {f"chroma_psnr_val_start_sigma{s}": start, f"chroma_psnr_val_sigma{s}": end}
-    checkpoint = denoiser_save(
-        tmp_path / "run.pt", model, config, metrics=metrics,
-        extra={"dataset": "train400", "made_by": "python -m benchmarks.denoise_train --chroma", "device": "cpu",
-               "lineage": []},
-    )  # fmt: skip
-    out = tmp_path / "out"
-    call_command("denoise_export_weights", "--checkpoint", str(checkpoint), "--out", str(out))
-    card = (out / "MODEL_CARD.md").read_text()
-    assert "## Colour photos: the chroma net" in card and "(apps/denoise/ml/chroma.py; 1234 parameters)" in card
-    assert "trained 56 steps in 78 s" in card and "| 50 | 27.00 | 27.50 |" in card
-    assert denoiser_load(out / "denoiser.pt").chroma is not None
-    assert checkpoint_read(out / "denoiser.pt")["state"]["chroma.head.0.weight"].dtype.itemsize == 2  # fp16 too
-    version = denoiser_weights_register(folder=out)
-    assert version.config["chroma"] is True and version.card == card
-
-
-@pytest.mark.django_db
 def test_export_refuses_a_checkpoint_without_its_command(tmp_path):
     from django.core.management.base import CommandError
 

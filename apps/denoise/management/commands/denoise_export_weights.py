@@ -49,24 +49,6 @@ def model_card(meta: dict, made: str, notes: str = "") -> str:
         if meta["config"].get("loss_weight") == "sigma"
         else ""
     )
-    colour = ""
-    if "chroma_psnr_val_sigma15" in metrics:
-        colour_rows = "".join(
-            f"| {s} | {metrics[f'chroma_psnr_val_start_sigma{s}']:.2f} | {metrics[f'chroma_psnr_val_sigma{s}']:.2f} |\n"
-            for s in (15, 25, 50)
-        )
-        size, steps = metrics.get("chroma_parameters", "?"), metrics.get("chroma_steps", "?")
-        colour = f"""
-## Colour photos: the chroma net
-
-The two chroma planes of a colour photo are denoised by a second net that also sees the luminance
-and the other chroma plane (apps/denoise/ml/chroma.py; {size} parameters), started as the grayscale
-net and trained {steps} steps in {_seconds(metrics.get("chroma_train_seconds"))} on colour photos shipped
-inside installed packages. RGB PSNR on its held-out validation photo:
-
-| sigma | grayscale net on every plane (dB) | with the chroma net (dB) |
-| --- | --- | --- |
-{colour_rows}"""
     continued = "".join(
         f"\n- **Continued from** weights `{run['sha256'][:12]}`, made by `{run['made_by']}` on {run['device']} "
         f"in {_seconds(run.get('train_seconds'))}."
@@ -86,7 +68,7 @@ inside installed packages. RGB PSNR on its held-out validation photo:
 
 {header}
 {rule}
-{rows}{colour}{f"{chr(10)}Training notes: {notes}{chr(10)}" if notes else ""}"""
+{rows}{f"{chr(10)}Training notes: {notes}{chr(10)}" if notes else ""}"""
 
 
 class Command(BaseCommand):
