@@ -33,7 +33,12 @@ def main() -> None:
     threads_pin(1)
     from apps.core.ml.photos import samples_load
 
-    test = samples_load(mode="RGB", names=COLOUR_SAMPLES)
+    # scikit-image's own files: the project's bundled copies hold three of the four (no rocket), and
+    # samples_load takes whatever subset a folder holds, which left rocket out before 2026-12.
+    test = samples_load(mode="RGB", names=COLOUR_SAMPLES, folder=None)
+    missing = sorted(set(COLOUR_SAMPLES) - set(test.names))
+    if missing:
+        raise SystemExit(f"scikit-image did not give {', '.join(missing)} (pip install -r benchmarks/requirements.txt)")
     train = set_load("Train400", mode="L")
     widths = gaussian_widths_tune(train.images[:8], SIGMAS)
     methods, notes = methods_build(widths, args.checkpoint, colour=True)
