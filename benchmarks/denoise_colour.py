@@ -33,8 +33,8 @@ def main() -> None:
     threads_pin(1)
     from apps.core.ml.photos import samples_load
 
-    # scikit-image's own files: the project's bundled copies hold three of the four (no rocket), and
-    # samples_load takes whatever subset a folder holds, which left rocket out before 2026-12.
+    # scikit-image's own files: the bundled copies hold three of the four (no rocket), and
+    # samples_load would take that subset without a word.
     test = samples_load(mode="RGB", names=COLOUR_SAMPLES, folder=None)
     missing = sorted(set(COLOUR_SAMPLES) - set(test.names))
     if missing:
